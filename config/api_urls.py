@@ -1,0 +1,10 @@
+"""/api/v1/: each app contributes `routes` (prefix, viewset, basename) to one router."""
+
+from core.api.routers import Router
+from customers.api.urls import routes as customer_routes
+
+router = Router()
+for prefix, viewset, basename in [*customer_routes]:
+    router.register(prefix, viewset, basename=basename)
+
+urlpatterns = router.urls

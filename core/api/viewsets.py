@@ -1,0 +1,71 @@
+"""The one place where API querysets are scoped to the request's organization."""
+
+import functools
+
+from rest_framework import mixins, viewsets
+
+from core.idempotency import run_idempotently
+from organizations.tenancy import request_organization
+
+
+class TenantViewSet(viewsets.GenericViewSet):
+    """Base of every partner API viewset.
+
+    `get_queryset` filters the declared `queryset` by the request's organization (none at all
+    when there is no organization); subclasses refine it in `scope_queryset`, and may not
+    override `get_queryset`. Actions named in `idempotent_actions` honour `Idempotency-Key`.
+    """
+
+    idempotent_actions: frozenset[str] = frozenset({"create", "update"})
+    # action name -> extra error statuses to document in the OpenAPI schema ("409", "413").
+    documented_error_statuses: dict[str, tuple[str, ...]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__} overrides get_queryset; implement scope_queryset(queryset) "
+                "instead so organization scoping cannot be bypassed."
+            )
+
+    @property
+    def organization(self):
+        return request_organization(self.request)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        organization = self.organization
+        if organization is None:
+            return queryset.none()
+        return self.scope_queryset(queryset.filter(organization=organization))
+
+    def scope_queryset(self, queryset):
+        return queryset
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "organization": self.organization}
+
+    def dispatch(self, request, *args, **kwargs):
+        method = request.method.lower()
+        action = getattr(self, "action_map", {}).get(method)
+        if action in self.idempotent_actions:
+            handler = getattr(self, method)
+
+            @functools.wraps(handler)
+            def idempotent_handler(request, *args, **kwargs):
+                return run_idempotently(
+                    request=request,
+                    organization=self.organization,
+                    handler=lambda: handler(request, *args, **kwargs),
+                )
+
+            setattr(self, method, idempotent_handler)
+        return super().dispatch(request, *args, **kwargs)
+
+
+class TenantModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    TenantViewSet,
+):
+    """List and retrieve; writes are added per viewset as actions that call services."""

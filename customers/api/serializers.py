@@ -1,0 +1,51 @@
+from rest_framework import serializers
+
+from customers.models import CustomerProfile
+from customers.services import BULK_UPSERT_LIMIT
+from customers.validators import validate_attributes, validate_msisdn
+
+
+class CustomerProfileSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CustomerProfile
+        fields = (
+            "id",
+            "integration_id",
+            "email",
+            "msisdn",
+            "first_name",
+            "last_name",
+            "attributes",
+            "personal_data_deleted_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class CustomerProfileWriteSerializer(serializers.Serializer):
+    """Fields you send change; fields you leave out stay. `attributes` are merged: keys sent
+    are set, keys sent as null are removed."""
+
+    integration_id = serializers.CharField(max_length=255, required=False)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    msisdn = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, validators=[validate_msisdn]
+    )
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    attributes = serializers.JSONField(required=False)
+
+    def validate_attributes(self, value):
+        validate_attributes(value)
+        return value
+
+
+class CustomerProfileBulkItemSerializer(CustomerProfileWriteSerializer):
+    integration_id = serializers.CharField(max_length=255)
+
+
+class CustomerProfileBulkUpsertSerializer(serializers.Serializer):
+    customer_profiles = CustomerProfileBulkItemSerializer(
+        many=True, allow_empty=False, max_length=BULK_UPSERT_LIMIT
+    )

@@ -1,0 +1,122 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from core.api.errors import PayloadTooLarge
+from core.api.viewsets import TenantViewSet
+from core.errors import BatchValidationError
+from customers import services
+from customers.filters import CustomerProfileFilter
+from customers.models import CustomerProfile
+
+from .serializers import (
+    CustomerProfileBulkUpsertSerializer,
+    CustomerProfileSerializer,
+    CustomerProfileWriteSerializer,
+)
+
+
+class CustomerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Customer profiles, addressed by the partner's `integration_id`."""
+
+    queryset = CustomerProfile.objects.all()
+    serializer_class = CustomerProfileSerializer
+    filterset_class = CustomerProfileFilter
+    ordering_fields = ("created_at",)
+    lookup_field = "integration_id"
+    lookup_value_regex = "[^/]+"
+    idempotent_actions = frozenset({"update", "bulk_update"})
+    documented_error_statuses = {"bulk_update": ("413",)}
+    # PUT on another organization's integration_id creates a profile in the caller's own
+    # organization: integration ids are per organization (checked by the tenancy test).
+    cross_tenant_upsert_actions = frozenset({"update"})
+
+    @extend_schema(
+        request=CustomerProfileWriteSerializer,
+        responses={200: CustomerProfileSerializer, 201: CustomerProfileSerializer},
+        summary="Create or update a customer profile",
+    )
+    def update(self, request, integration_id: str):
+        serializer = CustomerProfileWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile, created = services.upsert_customer_profile(
+            organization=self.organization,
+            integration_id=integration_id,
+            data=serializer.validated_data,
+        )
+        return Response(
+            CustomerProfileSerializer(profile).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=CustomerProfileWriteSerializer, responses=CustomerProfileSerializer)
+    def partial_update(self, request, integration_id: str):
+        profile = self.get_object()
+        serializer = CustomerProfileWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        profile = services.update_customer_profile(profile=profile, data=serializer.validated_data)
+        return Response(CustomerProfileSerializer(profile).data)
+
+    def destroy(self, request, integration_id: str):
+        services.delete_customer_profile(profile=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=CustomerProfileBulkUpsertSerializer,
+        responses={200: CustomerProfileSerializer(many=True)},
+        operation_id="customer_profiles_bulk_upsert",
+        filters=False,
+        summary="Create or update up to 1,000 customer profiles",
+        description=(
+            "Every item is validated before anything is written; if any item is invalid the "
+            "400 lists each error as `customer_profiles.<index>.<field>` and nothing changes. "
+            "More than 1,000 items is a 413."
+        ),
+    )
+    def bulk_update(self, request):
+        items = request.data.get("customer_profiles") if isinstance(request.data, dict) else None
+        if isinstance(items, list) and len(items) > services.BULK_UPSERT_LIMIT:
+            raise PayloadTooLarge(
+                f"At most {services.BULK_UPSERT_LIMIT} customer profiles per call "
+                f"({len(items)} sent)."
+            )
+        serializer = CustomerProfileBulkUpsertSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            results = services.bulk_upsert_customer_profiles(
+                organization=self.organization,
+                items=serializer.validated_data["customer_profiles"],
+            )
+        except BatchValidationError as exc:
+            raise ValidationError(exc.as_detail("customer_profiles")) from exc
+        return Response(
+            {
+                "created": sum(created for _, created in results),
+                "updated": sum(not created for _, created in results),
+                "customer_profiles": CustomerProfileSerializer(
+                    [profile for profile, _ in results], many=True
+                ).data,
+            }
+        )
+
+
+class CustomerDataViewSet(TenantViewSet):
+    """Erasure of a customer's personal data (the profile row and its history stay)."""
+
+    queryset = CustomerProfile.objects.all()
+    serializer_class = CustomerProfileSerializer
+    lookup_field = "integration_id"
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Personal data erased.")},
+        summary="Delete a customer's personal data",
+        description=(
+            "Blanks email, mobile number, names and attributes, and records when. The profile "
+            "keeps its id and integration_id so loyalty ledgers and memberships stay consistent."
+        ),
+    )
+    def destroy(self, request, integration_id: str):
+        services.delete_customer_personal_data(profile=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

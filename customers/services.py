@@ -1,0 +1,174 @@
+"""Every write to customer profiles."""
+
+from collections.abc import Mapping, Sequence
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import BatchValidationError
+from organizations.models import Organization
+
+from .models import CustomerProfile
+
+PERSONAL_FIELDS = ("email", "msisdn", "first_name", "last_name")
+BULK_UPSERT_LIMIT = 1000
+
+
+def merge_attributes(current: Mapping, changes: Mapping) -> dict:
+    """Keys sent are set; keys sent as null are removed; other keys stay."""
+    merged = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _apply(profile: CustomerProfile, data: Mapping, *, replace_attributes: bool = False) -> None:
+    if "integration_id" in data and data["integration_id"] != profile.integration_id:
+        raise ValidationError(
+            {"integration_id": "integration_id cannot be changed once set."},
+        )
+    for field in PERSONAL_FIELDS:
+        if field in data:
+            value = (data[field] or "").strip()
+            setattr(profile, field, value.lower() if field == "email" else value)
+    if "attributes" in data:
+        changes = data["attributes"] or {}
+        profile.attributes = (
+            {k: v for k, v in changes.items() if v is not None}
+            if replace_attributes
+            else merge_attributes(profile.attributes, changes)
+        )
+
+
+def _validate(profile: CustomerProfile) -> None:
+    # Uniqueness is the database's job (one statement for a batch, not a query per row).
+    profile.full_clean(exclude=["organization"], validate_unique=False, validate_constraints=False)
+
+
+@transaction.atomic
+def create_customer_profile(
+    *, organization: Organization, integration_id: str, data: Mapping | None = None
+) -> CustomerProfile:
+    profile = CustomerProfile(organization=organization, integration_id=integration_id)
+    _apply(profile, data or {}, replace_attributes=True)
+    _validate(profile)
+    if CustomerProfile.objects.filter(
+        organization=organization, integration_id=integration_id
+    ).exists():
+        raise ValidationError(
+            {"integration_id": "A customer profile with this integration_id already exists."}
+        )
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def update_customer_profile(
+    *, profile: CustomerProfile, data: Mapping, replace_attributes: bool = False
+) -> CustomerProfile:
+    """Change the fields present in `data`; absent fields stay as they are."""
+    _apply(profile, data, replace_attributes=replace_attributes)
+    _validate(profile)
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def upsert_customer_profile(
+    *, organization: Organization, integration_id: str, data: Mapping
+) -> tuple[CustomerProfile, bool]:
+    """Update the profile with this integration_id, or create it. Returns (profile, created)."""
+    if data.get("integration_id", integration_id) != integration_id:
+        raise ValidationError({"integration_id": "integration_id cannot be changed once set."})
+    profiles = bulk_upsert_customer_profiles(
+        organization=organization, items=[{**data, "integration_id": integration_id}]
+    )
+    return profiles[0]
+
+
+@transaction.atomic
+def bulk_upsert_customer_profiles(
+    *, organization: Organization, items: Sequence[Mapping]
+) -> list[tuple[CustomerProfile, bool]]:
+    """Create or update many profiles in one statement, after validating every item.
+
+    Any invalid item (or an integration_id repeated in the batch) raises BatchValidationError
+    listing every bad item by index, and nothing is written. Existing rows are locked in pk
+    order while they are merged, so concurrent batches cannot lose each other's changes.
+    """
+    if len(items) > BULK_UPSERT_LIMIT:
+        raise ValidationError(f"At most {BULK_UPSERT_LIMIT} profiles per call.")
+    errors: dict[int, dict[str, list[str]]] = {}
+    first_index: dict[str, int] = {}
+    for index, item in enumerate(items):
+        integration_id = item["integration_id"]
+        if integration_id in first_index:
+            errors[index] = {
+                "integration_id": [
+                    f"Duplicate of item {first_index[integration_id]}: each integration_id "
+                    "may appear once per call."
+                ]
+            }
+        else:
+            first_index[integration_id] = index
+
+    existing = {
+        profile.integration_id: profile
+        for profile in CustomerProfile.objects.select_for_update()
+        .filter(organization=organization, integration_id__in=list(first_index))
+        .order_by("pk")
+    }
+    now = timezone.now()
+    results: list[tuple[CustomerProfile, bool]] = []
+    for index, item in enumerate(items):
+        if index in errors:
+            continue
+        profile = existing.get(item["integration_id"])
+        created = profile is None
+        if created:
+            profile = CustomerProfile(
+                organization=organization, integration_id=item["integration_id"], created_at=now
+            )
+        try:
+            _apply(profile, item)
+            _validate(profile)
+        except ValidationError as exc:
+            errors[index] = exc.message_dict
+            continue
+        profile.updated_at = now
+        results.append((profile, created))
+    if errors:
+        raise BatchValidationError(errors)
+
+    CustomerProfile.objects.bulk_create(
+        [profile for profile, _ in results],
+        update_conflicts=True,
+        unique_fields=["organization", "integration_id"],
+        update_fields=[*PERSONAL_FIELDS, "attributes", "updated_at"],
+    )
+    return results
+
+
+@transaction.atomic
+def delete_customer_profile(*, profile: CustomerProfile) -> None:
+    profile.delete()
+
+
+@transaction.atomic
+def delete_customer_personal_data(*, profile: CustomerProfile) -> CustomerProfile:
+    """Erase what identifies the person, keep the row.
+
+    Email, mobile number, names and attributes are blanked; the partner's opaque
+    integration_id and the profile's id stay, so points ledgers, memberships and audience
+    history remain consistent (balances still add up) but no longer point to a person.
+    """
+    for field in PERSONAL_FIELDS:
+        setattr(profile, field, "")
+    profile.attributes = {}
+    profile.personal_data_deleted_at = timezone.now()
+    profile.save()
+    return profile

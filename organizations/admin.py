@@ -1,0 +1,169 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from . import services
+from .admin_base import TenantAdmin
+from .models import ApiKey, ApiScope, Organization, OrganizationMember, Role
+from .tenancy import user_roles
+
+
+class OrganizationMemberInline(admin.TabularInline):
+    model = OrganizationMember
+    extra = 0
+    autocomplete_fields = ("user",)
+    fields = ("user", "role", "created_at")
+    readonly_fields = ("created_at",)
+
+    # Picking users needs access to all users: only superusers manage staff roles.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return True
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "created_at")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (OrganizationMemberInline,)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(id__in=list(user_roles(request.user)))
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser or bool(user_roles(request.user))
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        roles = user_roles(request.user)
+        return bool(roles) if obj is None else obj.id in roles
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if request.user.is_superuser:
+            return True
+        roles = user_roles(request.user)
+        if obj is None:
+            return Role.OWNER in roles.values()
+        return roles.get(obj.id) == Role.OWNER
+
+    def has_add_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ApiScope.READ],
+        help_text="Write keys may also read.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = ("organization", "name", "scopes")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(TenantAdmin):
+    form = ApiKeyForm
+    write_roles = frozenset({Role.OWNER})
+    list_display = (
+        "name",
+        "organization",
+        "key_prefix",
+        "scope_list",
+        "status",
+        "created_at",
+        "last_used_at",
+    )
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix")
+    actions = ("revoke_keys",)
+
+    @admin.display(description="key")
+    def key_prefix(self, obj: ApiKey) -> str:
+        return f"{obj.prefix}…"
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes)
+
+    @admin.display(description="status")
+    def status(self, obj: ApiKey) -> str:
+        return "revoked" if obj.revoked_at else "active"
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return (
+            "organization",
+            "key_prefix",
+            "scope_list",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        )
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ("organization", "name", "scopes")
+        return (
+            "organization",
+            "name",
+            "key_prefix",
+            "scope_list",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None:
+            kwargs["form"] = forms.ModelForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=["name"])
+            return
+        api_key, secret = services.create_api_key(
+            organization=form.cleaned_data["organization"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            created_by=request.user,
+        )
+        form.instance = api_key
+        obj.pk = api_key.pk
+        messages.warning(
+            request,
+            format_html(
+                "Copy this API key now, it will not be shown again: <code>{}</code>", secret
+            ),
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke_keys(self, request, queryset):
+        count = 0
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            if self._can_write(request, api_key):
+                services.revoke_api_key(api_key=api_key)
+                count += 1
+        self.message_user(request, f"Revoked {count} API key(s).")

@@ -1,0 +1,104 @@
+"""Admin base for tenant-owned models: staff see and edit only their organizations' rows."""
+
+from django.contrib import admin
+from django.db import models
+
+from .models import Organization
+from .tenancy import user_can_write, user_roles
+
+
+def writable_organizations(user):
+    organizations = Organization.objects.all()
+    if user.is_superuser:
+        return organizations
+    writable = [org_id for org_id in user_roles(user) if user_can_write(user, org_id)]
+    return organizations.filter(id__in=writable)
+
+
+class TenantAdmin(admin.ModelAdmin):
+    """Rows are limited to the user's organizations; viewers get read-only pages.
+
+    Rights come from the user's organization roles, not from Django model permissions:
+    owner and editor may add, change and delete; viewer may only look. Superusers see all.
+    """
+
+    # Role needed to add/change/delete; ApiKeyAdmin raises it to owner.
+    write_roles: frozenset[str] | None = None
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organization_id__in=list(user_roles(request.user)))
+
+    def _can_write(self, request, obj=None) -> bool:
+        user = request.user
+        if user.is_superuser:
+            return True
+        roles = user_roles(user)
+        allowed = self.write_roles
+        if obj is not None:
+            role = roles.get(obj.organization_id)
+            return role in allowed if allowed else user_can_write(user, obj.organization_id)
+        if allowed:
+            return any(role in allowed for role in roles.values())
+        return any(user_can_write(user, org_id) for org_id in roles)
+
+    def has_module_permission(self, request) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and (request.user.is_superuser or bool(user_roles(request.user)))
+        )
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if not self.has_module_permission(request):
+            return False
+        return (
+            obj is None
+            or request.user.is_superuser
+            or obj.organization_id in user_roles(request.user)
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return self.has_module_permission(request) and self._can_write(request)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and self._can_write(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return self.has_module_permission(request) and self._can_write(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        related = db_field.related_model
+        if related is Organization:
+            kwargs["queryset"] = writable_organizations(request.user)
+        elif not request.user.is_superuser and _is_tenant_model(related):
+            kwargs["queryset"] = related._default_manager.filter(
+                organization_id__in=list(user_roles(request.user))
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_list_filter(self, request):
+        filters = list(super().get_list_filter(request))
+        if request.user.is_superuser or len(user_roles(request.user)) > 1:
+            filters.insert(0, ("organization", OrganizationListFilter))
+        return filters
+
+
+def _is_tenant_model(model) -> bool:
+    try:
+        field = model._meta.get_field("organization")
+    except Exception:
+        return False
+    return isinstance(field, models.ForeignKey) and field.related_model is Organization
+
+
+class OrganizationListFilter(admin.RelatedFieldListFilter):
+    """The organization filter offers only the user's organizations."""
+
+    def field_choices(self, field, request, model_admin):
+        organizations = Organization.objects.all()
+        if not request.user.is_superuser:
+            organizations = organizations.filter(id__in=list(user_roles(request.user)))
+        return [(org.pk, org.name) for org in organizations]

@@ -1,0 +1,29 @@
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from .tenancy import resolve_access
+
+
+class HasOrganizationAccess(BasePermission):
+    """Every API call acts for one organization; writes need the write scope or an editor role."""
+
+    def has_permission(self, request, view) -> bool:
+        if not getattr(request.user, "is_authenticated", False):
+            raise exceptions.NotAuthenticated()
+        access = resolve_access(request)
+        if access is None:
+            raise exceptions.PermissionDenied(
+                "No organization to act for: use an API key, or a staff account that belongs "
+                "to an organization (choose one with the X-Organization header)."
+            )
+        if request.method in SAFE_METHODS:
+            if not access.can_read:
+                raise exceptions.PermissionDenied("This API key lacks the read scope.")
+            return True
+        if not access.can_write:
+            if access.via == "api_key":
+                raise exceptions.PermissionDenied(
+                    "This API key is read-only: the write scope is needed for this request."
+                )
+            raise exceptions.PermissionDenied("Your role in this organization is read-only.")
+        return True
