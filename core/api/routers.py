@@ -5,6 +5,8 @@ class Router(DefaultRouter):
     """DefaultRouter whose list route also maps PUT to `bulk_update` (batch upserts), and which
     accepts paths with or without a trailing slash."""
 
+    include_format_suffixes = False  # no `.json` suffix routes: integration ids may contain dots
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.trailing_slash = "/?"  # the constructor only takes a boolean
