@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
@@ -16,7 +17,7 @@ def _database_status() -> str:
 
 
 def _broker_status() -> str:
-    if celery_app.conf.task_always_eager:
+    if not settings.CELERY_BROKER_URL:
         return "eager (no broker: tasks run in-process)"
     try:
         with celery_app.connection_for_write() as conn:

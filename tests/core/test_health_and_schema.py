@@ -15,15 +15,15 @@ def test_healthz_reports_database_and_broker(client, settings):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_broker_is_unreachable(client):
+def test_healthz_is_503_when_the_broker_is_unreachable(client, settings):
     from config.celery import app
 
-    previous = (app.conf.broker_url, app.conf.task_always_eager)
-    app.conf.broker_url, app.conf.task_always_eager = "redis://127.0.0.1:1/0", False
+    previous = app.conf.broker_url
+    settings.CELERY_BROKER_URL = app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
         response = client.get("/healthz")
     finally:
-        app.conf.broker_url, app.conf.task_always_eager = previous
+        app.conf.broker_url = previous
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
 

@@ -1,0 +1,137 @@
+import random
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from customers.models import CustomerProfile
+from customers.services import bulk_upsert_customer_profiles
+from organizations.models import ApiKey, Organization, Role
+from organizations.services import (
+    add_organization_member,
+    create_api_key,
+    create_organization,
+    revoke_api_key,
+)
+
+DEMO_SLUG = "demo"
+DEMO_USER = "demo"
+DEMO_PASSWORD = "demo-loyalty-2026"  # noqa: S105 - printed for the local demo on purpose
+DEMO_KEY_NAME = "Demo key (make run)"
+
+FIRST = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Barbara",
+    "Dennis",
+    "Radia",
+    "Tim",
+    "Frances",
+    "Edsger",
+    "Katherine",
+    "John",
+    "Hedy",
+    "Guido",
+    "Annie",
+    "Niklaus",
+]
+LAST = [
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Torvalds",
+    "Hamilton",
+    "Thompson",
+    "Liskov",
+    "Ritchie",
+    "Perlman",
+    "Berners-Lee",
+    "Allen",
+    "Dijkstra",
+    "Johnson",
+    "McCarthy",
+    "Lamarr",
+    "Rossum",
+    "Easley",
+    "Wirth",
+]
+CITIES = ["London", "Leeds", "Manchester", "Bristol", "Glasgow", "Cardiff", "Belfast"]
+DRINKS = ["flat white", "espresso", "oat latte", "cold brew", "chai", "matcha"]
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo organization, its staff login, sample data and an API key."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--profiles", type=int, default=120)
+
+    @transaction.atomic
+    def handle(self, *args, profiles, **options):
+        rng = random.Random(2026)  # noqa: S311 - sample data, not security
+        organization = Organization.objects.filter(slug=DEMO_SLUG).first() or create_organization(
+            name="Demo Coffee Co", slug=DEMO_SLUG
+        )
+        User = get_user_model()
+        user, _ = User.objects.get_or_create(
+            username=DEMO_USER, defaults={"email": "demo@example.com", "is_staff": True}
+        )
+        user.is_staff = True
+        user.set_password(DEMO_PASSWORD)
+        user.save()
+        add_organization_member(organization=organization, user=user, role=Role.OWNER)
+
+        other = Organization.objects.filter(slug="rival-tea").first() or create_organization(
+            name="Rival Tea House", slug="rival-tea"
+        )
+
+        items = []
+        for n in range(profiles):
+            first, last = rng.choice(FIRST), rng.choice(LAST)
+            items.append(
+                {
+                    "integration_id": f"cust-{n + 1:05d}",
+                    "first_name": first,
+                    "last_name": last,
+                    "email": f"{first}.{last}{n}@example.com".lower(),
+                    "msisdn": f"+4477009{n:05d}",
+                    "attributes": {
+                        "city": rng.choice(CITIES),
+                        "favourite_drink": rng.choice(DRINKS),
+                        "visits": rng.randint(0, 60),
+                        "newsletter": rng.random() < 0.6,
+                    },
+                }
+            )
+        bulk_upsert_customer_profiles(organization=organization, items=items)
+        bulk_upsert_customer_profiles(
+            organization=other,
+            items=[{"integration_id": f"tea-{n:03d}", "first_name": "Other"} for n in range(5)],
+        )
+
+        # The secret is only known at creation: rotate the demo key on every run.
+        for old in ApiKey.objects.filter(organization=organization, name=DEMO_KEY_NAME):
+            revoke_api_key(api_key=old)
+        _, secret = create_api_key(
+            organization=organization, name=DEMO_KEY_NAME, scopes="read,write", created_by=user
+        )
+        count = CustomerProfile.objects.filter(organization=organization).count()
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "  Loyalty back-office demo is ready",
+                    f"  Organization : {organization.name} ({count} customer profiles)",
+                    "  Admin        : http://127.0.0.1:8000/admin/",
+                    f"  Login        : {DEMO_USER} / {DEMO_PASSWORD}",
+                    "  API docs     : http://127.0.0.1:8000/api/docs/",
+                    f"  API key      : {secret}",
+                    "  Try          : curl -H 'Authorization: Bearer "
+                    f"{secret}' http://127.0.0.1:8000/api/v1/customer-profiles",
+                    "",
+                ]
+            )
+        )
