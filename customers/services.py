@@ -144,8 +144,10 @@ def bulk_upsert_customer_profiles(
     if errors:
         raise BatchValidationError(errors)
 
+    # Rows go in integration_id order, so overlapping batches lock them in the same order
+    # and cannot deadlock on each other.
     CustomerProfile.objects.bulk_create(
-        [profile for profile, _ in results],
+        sorted((profile for profile, _ in results), key=lambda p: p.integration_id),
         update_conflicts=True,
         unique_fields=["organization", "integration_id"],
         update_fields=[*PERSONAL_FIELDS, "attributes", "updated_at"],
