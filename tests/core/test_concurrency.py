@@ -23,7 +23,7 @@ def run_concurrently(send):
         try:
             barrier.wait(timeout=10)
             results.append(send())
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
