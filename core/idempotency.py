@@ -11,6 +11,7 @@ import hashlib
 import json
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -31,9 +32,16 @@ def _fingerprint_default(value):
 
 
 def request_fingerprint(request) -> str:
+    """Method, path (trailing slash ignored), sorted query parameters and the parsed body, so
+    equivalent retries match whatever their JSON whitespace or parameter order."""
     body = json.dumps(request.data, sort_keys=True, default=_fingerprint_default)
-    raw = f"{request.method}\n{request.get_full_path()}\n{body}"
+    query = sorted(request.query_params.lists())
+    raw = f"{request.method}\n{request.path.rstrip('/')}\n{query}\n{body}"
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def key_ttl() -> timedelta:
+    return timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
 
 def run_idempotently(*, request, organization, handler) -> Response:
@@ -55,6 +63,17 @@ def run_idempotently(*, request, organization, handler) -> Response:
                 "path": request.get_full_path()[:2000],
             },
         )
+        if not created and record.created_at < timezone.now() - key_ttl():
+            # Expired but not purged yet: the key starts afresh.
+            record.delete()
+            record = IdempotencyKey.objects.create(
+                organization=organization,
+                key=key,
+                fingerprint=fingerprint,
+                method=request.method,
+                path=request.get_full_path()[:2000],
+            )
+            created = True
         if not created:
             if record.fingerprint != fingerprint:
                 raise Conflict(
@@ -81,6 +100,7 @@ def run_idempotently(*, request, organization, handler) -> Response:
         return response
 
 
-def purge_idempotency_keys(*, older_than: timedelta) -> int:
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+def purge_idempotency_keys(*, older_than: timedelta | None = None) -> int:
+    cutoff = timezone.now() - (older_than or key_ttl())
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
     return deleted

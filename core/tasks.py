@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 from celery import shared_task
-from django.conf import settings
 from django.db import connection
 
 from .idempotency import purge_idempotency_keys as purge_idempotency_keys_service
@@ -9,9 +6,7 @@ from .idempotency import purge_idempotency_keys as purge_idempotency_keys_servic
 
 @shared_task
 def purge_idempotency_keys() -> int:
-    return purge_idempotency_keys_service(
-        older_than=timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    )
+    return purge_idempotency_keys_service()
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)

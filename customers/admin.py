@@ -82,3 +82,6 @@ class CustomerProfileAdmin(TenantAdmin):
 
     def delete_model(self, request, obj):
         services.delete_customer_profile(profile=obj)
+
+    def delete_queryset(self, request, queryset):
+        services.delete_customer_profiles(profiles=queryset)

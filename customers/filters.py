@@ -1,9 +1,13 @@
 import json
+import math
 
 import django_filters
 from django.db import connection
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from rest_framework.exceptions import ValidationError
+
+from core.validators import is_clean_text
 
 from .models import CustomerProfile
 from .validators import is_valid_attribute_key
@@ -11,25 +15,44 @@ from .validators import is_valid_attribute_key
 ATTRIBUTE_PARAM_PREFIX = "attributes__"
 
 
-def attribute_equals(key: str, raw: str) -> Q:
+# Numbers beyond this are compared as text only: SQLite cannot bind larger integers.
+MAX_EXACT_NUMBER = 2**53
+
+
+def _json_scalar(raw: str):
+    """The number or boolean a query-string value spells, if any (never NaN or Infinity)."""
+    try:
+        parsed = json.loads(raw, parse_constant=lambda name: None)
+    except ValueError:
+        return None
+    if isinstance(parsed, bool):
+        return parsed
+    if isinstance(parsed, int | float) and math.isfinite(parsed) and abs(parsed) < MAX_EXACT_NUMBER:
+        return parsed
+    return None
+
+
+def filter_attribute_equals(queryset, key: str, raw: str):
     """`attributes__tier=gold` matches the string "gold"; `attributes__visits=3` matches the
     number 3 or the string "3"; `true`/`false` also match booleans.
 
-    On PostgreSQL this is jsonb containment, served by the GIN index on attributes."""
+    PostgreSQL: jsonb containment, served by the GIN index on attributes. SQLite: the key's
+    value compared through an explicit KeyTransform, so a key named like a lookup
+    ("contains", "isnull") is still just a key.
+    """
     candidates: list = [raw]
-    try:
-        parsed = json.loads(raw)
-    except ValueError:
-        parsed = None
-    if isinstance(parsed, bool | int | float):
-        candidates.append(parsed)
-    query = Q()
-    for value in candidates:
-        if connection.vendor == "postgresql":
+    scalar = _json_scalar(raw)
+    if scalar is not None:
+        candidates.append(scalar)
+    if connection.vendor == "postgresql":
+        query = Q()
+        for value in candidates:
             query |= Q(attributes__contains={key: value})
-        else:
-            query |= Q(**{f"attributes__{key}": value})
-    return query
+        return queryset.filter(query)
+    alias = f"_attribute_{len(queryset.query.annotations)}"
+    return queryset.alias(**{alias: KeyTransform(key, "attributes")}).filter(
+        **{f"{alias}__in": candidates}
+    )
 
 
 class CustomerProfileFilter(django_filters.FilterSet):
@@ -56,7 +79,7 @@ class CustomerProfileFilter(django_filters.FilterSet):
                 raise ValidationError(
                     {param: ["Unknown attribute filter: use attributes__<name>=<value>."]}
                 )
-            if "\x00" in value:
+            if not is_clean_text(value):
                 raise ValidationError({param: ["Null characters are not allowed."]})
-            queryset = queryset.filter(attribute_equals(key, value))
+            queryset = filter_attribute_equals(queryset, key, value)
         return queryset

@@ -84,9 +84,12 @@ def upsert_customer_profile(
     """Update the profile with this integration_id, or create it. Returns (profile, created)."""
     if data.get("integration_id", integration_id) != integration_id:
         raise ValidationError({"integration_id": "integration_id cannot be changed once set."})
-    profiles = bulk_upsert_customer_profiles(
-        organization=organization, items=[{**data, "integration_id": integration_id}]
-    )
+    try:
+        profiles = bulk_upsert_customer_profiles(
+            organization=organization, items=[{**data, "integration_id": integration_id}]
+        )
+    except BatchValidationError as exc:
+        raise ValidationError(exc.errors[0]) from exc
     return profiles[0]
 
 
@@ -158,6 +161,13 @@ def bulk_upsert_customer_profiles(
 @transaction.atomic
 def delete_customer_profile(*, profile: CustomerProfile) -> None:
     profile.delete()
+
+
+@transaction.atomic
+def delete_customer_profiles(*, profiles) -> int:
+    """Delete a set of profiles (already scoped by the caller) in one statement."""
+    deleted, _ = profiles.delete()
+    return deleted
 
 
 @transaction.atomic

@@ -1,9 +1,12 @@
+import math
 import re
 
 from django.core.exceptions import ValidationError
 
+from core.validators import is_clean_text
+
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
-ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_-]|_(?!_))*$")
+ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 MAX_ATTRIBUTE_KEY_LENGTH = 100
 MAX_ATTRIBUTES = 200
 
@@ -26,14 +29,23 @@ def is_valid_attribute_key(key: str) -> bool:
     )
 
 
-def _contains_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(v) for v in value)
-    return False
+def _unstorable(value) -> str | None:
+    """Why a JSON value cannot be stored, or None. Iterative: nesting depth is no risk."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if not is_clean_text(item):
+                return "Attributes may not contain NUL characters or invalid Unicode."
+        elif isinstance(item, float):
+            if not math.isfinite(item):
+                return "Attribute numbers must be finite."
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def validate_attributes(value) -> None:
@@ -47,9 +59,11 @@ def validate_attributes(value) -> None:
     bad = [key for key in value if not is_valid_attribute_key(key)]
     if bad:
         raise ValidationError(
-            f"Invalid attribute name(s): {', '.join(map(repr, bad[:5]))}. Use letters, digits, "
-            f"'_' or '-' (no '__'), at most {MAX_ATTRIBUTE_KEY_LENGTH} characters.",
+            f"Invalid attribute name(s): {', '.join(map(repr, bad[:5]))}. Start with a letter, "
+            f"then letters, digits, '_' or '-' (no '__'), at most {MAX_ATTRIBUTE_KEY_LENGTH} "
+            "characters.",
             code="invalid_attribute_key",
         )
-    if _contains_nul(value):
-        raise ValidationError("Attributes may not contain NUL characters.", code="null_characters")
+    problem = _unstorable(value)
+    if problem:
+        raise ValidationError(problem, code="invalid_attribute_value")

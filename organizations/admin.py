@@ -142,7 +142,7 @@ class ApiKeyAdmin(TenantAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.save(update_fields=["name"])
+            services.rename_api_key(api_key=obj, name=form.cleaned_data["name"])
             return
         api_key, secret = services.create_api_key(
             organization=form.cleaned_data["organization"],

@@ -7,11 +7,16 @@ from .models import Organization
 from .tenancy import user_can_write, user_roles
 
 
-def writable_organizations(user):
+def writable_organizations(user, roles: frozenset[str] | None = None):
+    """Organizations where the user may write (with one of `roles`, if given)."""
     organizations = Organization.objects.all()
     if user.is_superuser:
         return organizations
-    writable = [org_id for org_id in user_roles(user) if user_can_write(user, org_id)]
+    writable = [
+        org_id
+        for org_id, role in user_roles(user).items()
+        if (role in roles if roles else user_can_write(user, org_id))
+    ]
     return organizations.filter(id__in=writable)
 
 
@@ -72,7 +77,7 @@ class TenantAdmin(admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
         if related is Organization:
-            kwargs["queryset"] = writable_organizations(request.user)
+            kwargs["queryset"] = writable_organizations(request.user, self.write_roles)
         elif not request.user.is_superuser and _is_tenant_model(related):
             kwargs["queryset"] = related._default_manager.filter(
                 organization_id__in=list(user_roles(request.user))

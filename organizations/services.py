@@ -63,6 +63,14 @@ def create_api_key(
     return api_key, secret
 
 
+@transaction.atomic
+def rename_api_key(*, api_key: ApiKey, name: str) -> ApiKey:
+    api_key.name = name
+    api_key.full_clean(exclude=["organization"], validate_unique=False)
+    api_key.save(update_fields=["name"])
+    return api_key
+
+
 def revoke_api_key(*, api_key: ApiKey) -> ApiKey:
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()

@@ -1,5 +1,6 @@
 """One error shape for the whole API: {"type", "errors": [{"code", "detail", "attr"}]}."""
 
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, status
@@ -44,6 +45,8 @@ class ExceptionHandler(BaseExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DjangoValidationError):
             return django_validation_error_to_drf(exc)
+        if isinstance(exc, RequestDataTooBig):
+            return PayloadTooLarge("The request body is too large.", code="request_too_large")
         if isinstance(exc, ConflictError):
             return Conflict(exc.message, code=exc.code)
         return super().convert_known_exceptions(exc)

@@ -3,9 +3,13 @@
 import functools
 
 from rest_framework import mixins, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
 
 from core.idempotency import run_idempotently
+from core.validators import is_clean_text
 from organizations.tenancy import request_organization
+
+MAX_LOOKUP_LENGTH = 255
 
 
 class TenantViewSet(viewsets.GenericViewSet):
@@ -38,6 +42,18 @@ class TenantViewSet(viewsets.GenericViewSet):
         if organization is None:
             return queryset.none()
         return self.scope_queryset(queryset.filter(organization=organization))
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        lookup = self.lookup_url_kwarg or self.lookup_field
+        value = self.kwargs.get(lookup)
+        if value is not None and (len(value) > MAX_LOOKUP_LENGTH or not is_clean_text(value)):
+            # Nothing can be stored under such a key: reads find nothing, writes are told why.
+            if request.method == "PUT":
+                raise ValidationError(
+                    {lookup: [f"Use at most {MAX_LOOKUP_LENGTH} characters of valid text."]}
+                )
+            raise NotFound()
 
     def scope_queryset(self, queryset):
         return queryset

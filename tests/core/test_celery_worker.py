@@ -26,12 +26,3 @@ def test_smoke_task_runs_on_a_real_worker_through_redis():
         result = smoke.delay(41)
         assert result.get(timeout=30) == {"value": 42, "vendor": connection.vendor}
     assert result.successful()
-
-
-def test_long_tasks_are_acked_late_and_rejected_on_worker_loss():
-    assert smoke.acks_late is True
-    assert smoke.reject_on_worker_lost is True
-    assert app.conf.worker_prefetch_multiplier == 1
-    assert app.conf.broker_transport_options["visibility_timeout"] > app.conf.task_time_limit
-    assert app.conf.task_serializer == "json"
-    assert app.conf.accept_content == ["json"]

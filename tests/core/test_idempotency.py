@@ -1,6 +1,10 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from core.models import IdempotencyKey
+from core.tasks import purge_idempotency_keys
 from customers.models import CustomerProfile
 
 URL = "/api/v1/customer-profiles"
@@ -48,6 +52,24 @@ class TestIdempotencyKey:
         response = other_api.put(f"{URL}/i-4", {"first_name": "B"}, HTTP_IDEMPOTENCY_KEY="k")
         assert response.status_code == 201
         assert "Idempotent-Replayed" not in response
+
+    def test_expired_keys_start_afresh_and_are_purged(self, api, settings):
+        headers = {"HTTP_IDEMPOTENCY_KEY": "old"}
+        assert api.put(f"{URL}/t-1", {"first_name": "A"}, **headers).status_code == 201
+        IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
+        response = api.put(f"{URL}/t-1", {"first_name": "B"}, **headers)
+        assert response.status_code == 200  # ran again (an update now), no 409
+        assert "Idempotent-Replayed" not in response
+        IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(hours=25))
+        assert purge_idempotency_keys.delay().get() == 1
+        assert not IdempotencyKey.objects.exists()
+
+    def test_trailing_slash_and_parameter_order_do_not_change_the_request(self, api):
+        headers = {"HTTP_IDEMPOTENCY_KEY": "same"}
+        first = api.put(f"{URL}/s-1?a=1&b=2", {"first_name": "A"}, **headers)
+        retry = api.put(f"{URL}/s-1/?b=2&a=1", {"first_name": "A"}, **headers)
+        assert retry.status_code == first.status_code == 201
+        assert retry["Idempotent-Replayed"] == "true"
 
     def test_over_long_key_is_400(self, api):
         response = api.put(f"{URL}/i-5", {}, HTTP_IDEMPOTENCY_KEY="x" * 256)

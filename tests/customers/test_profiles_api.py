@@ -94,11 +94,7 @@ class TestListAndFilters:
 
 @pytest.mark.django_db
 class TestSingleProfile:
-    def test_retrieve_by_integration_id(self, api, organization):
-        profile = CustomerProfileFactory(organization=organization, integration_id="abc/def-1")
-        response = api.get(detail_url("abc%2Fdef-1"))
-        # a slash cannot be in a path segment; ids with other characters work
-        assert response.status_code == 404
+    def test_retrieve_by_integration_id_with_dots_and_symbols(self, api, organization):
         profile = CustomerProfileFactory(organization=organization, integration_id="abc.def@1")
         response = api.get(detail_url(profile.integration_id))
         assert response.status_code == 200
@@ -164,6 +160,73 @@ class TestSingleProfile:
 
 
 @pytest.mark.django_db
+class TestHostileInput:
+    """Input that databases cannot store is a 400 or 404, never a 500."""
+
+    @pytest.mark.parametrize("bad_id", ["x" * 256, "nul%00byte"])
+    def test_unstorable_integration_ids_in_the_path(self, api, bad_id):
+        assert api.get(detail_url(bad_id)).status_code == 404
+        assert api.delete(f"/api/v1/customer-data/{bad_id}").status_code == 404
+        response = api.put(detail_url(bad_id), {"first_name": "X"})
+        assert response.status_code == 400
+        assert error_attrs(response) == {"integration_id"}
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '{"first_name": "\\ud800"}',
+            '{"attributes": {"\\udfff": 1}}',
+            '{"attributes": {"a": ' + "[" * 5000 + "]" * 5000 + "}}",
+        ],
+    )
+    def test_unencodable_or_deeply_nested_json_is_a_parse_error(self, api, body):
+        response = api.generic("PUT", detail_url("h-1"), body, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["errors"][0]["code"] == "parse_error"
+
+    def test_non_finite_attribute_numbers_are_rejected(self, api):
+        body = '{"attributes": {"a": 1e999}}'
+        response = api.generic("PUT", detail_url("h-2"), body, content_type="application/json")
+        assert response.status_code == 400
+        assert error_attrs(response) == {"attributes"}
+
+    def test_merged_attributes_over_the_limit_are_400_not_500(self, api, organization):
+        CustomerProfileFactory(
+            organization=organization,
+            integration_id="many",
+            attributes={f"a{i}": i for i in range(150)},
+        )
+        response = api.put(detail_url("many"), {"attributes": {f"b{i}": i for i in range(60)}})
+        assert response.status_code == 400
+        assert error_attrs(response) == {"attributes"}
+
+    def test_attribute_filters_treat_lookup_names_as_plain_keys(self, api, organization):
+        profile = CustomerProfileFactory(
+            organization=organization, attributes={"contains": "x", "isnull": "y"}
+        )
+        CustomerProfileFactory(organization=organization, attributes={"contains": "z"})
+        for params in ({"attributes__contains": "x"}, {"attributes__isnull": "y"}):
+            results = api.get(LIST_URL, params).json()["results"]
+            assert [p["integration_id"] for p in results] == [profile.integration_id]
+        for value in ("1e999", "NaN", "-Infinity", str(10**30)):
+            assert api.get(LIST_URL, {"attributes__visits": value}).status_code == 200
+        for key in ("0", "a__b", "has key"):
+            response = api.get(LIST_URL, {f"attributes__{key}": "1"})
+            assert response.status_code == 400
+
+    def test_ordering_param_keeps_a_stable_cursor_over_equal_timestamps(self, api, organization):
+        items = [{"integration_id": f"same-{i:02d}"} for i in range(30)]
+        assert api.put(LIST_URL, {"customer_profiles": items}).status_code == 200
+        for ordering in ("created_at", "-created_at"):
+            seen, url = [], f"{LIST_URL}?ordering={ordering}&page_size=7"
+            while url:
+                body = api.get(url).json()
+                seen += [p["integration_id"] for p in body["results"]]
+                url = body["next"]
+            assert sorted(seen) == [item["integration_id"] for item in items], ordering
+
+
+@pytest.mark.django_db
 class TestBulkUpsert:
     def test_creates_and_updates_in_one_call(self, api, organization):
         CustomerProfileFactory(organization=organization, integration_id="b-0", first_name="Old")
@@ -224,6 +287,17 @@ class TestBulkUpsert:
         assert response.status_code == 413
         assert response.json()["errors"][0]["code"] == "too_many_items"
         assert not CustomerProfile.objects.exists()
+
+    def test_same_integration_id_in_another_organization_is_a_separate_profile(
+        self, api, other_api, organization, other_organization
+    ):
+        CustomerProfileFactory(organization=organization, integration_id="shared", first_name="A")
+        body = {"customer_profiles": [{"integration_id": "shared", "first_name": "B"}]}
+        response = other_api.put(LIST_URL, body)
+        assert response.status_code == 200
+        assert response.json()["created"] == 1
+        assert CustomerProfile.objects.get(organization=organization).first_name == "A"
+        assert CustomerProfile.objects.get(organization=other_organization).first_name == "B"
 
     def test_wrong_shapes_are_400(self, api):
         for payload in ([], {"customer_profiles": []}, {"customer_profiles": "x"}, {}):

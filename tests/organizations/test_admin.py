@@ -4,7 +4,12 @@ import pytest
 
 from customers.models import CustomerProfile
 from organizations.models import ApiKey, Role, hash_api_key
-from tests.factories import ApiKeyFactory, CustomerProfileFactory, UserFactory
+from tests.factories import (
+    ApiKeyFactory,
+    CustomerProfileFactory,
+    OrganizationMemberFactory,
+    UserFactory,
+)
 
 PROFILES = "/admin/customers/customerprofile/"
 
@@ -103,6 +108,24 @@ class TestApiKeyAdmin:
         page = client.get(f"/admin/organizations/apikey/{api_key.pk}/change/").content.decode()
         assert secret not in page
 
+    def test_owner_elsewhere_cannot_create_keys_where_only_editor(
+        self, client, organization, other_organization, staff_user_factory
+    ):
+        user = staff_user_factory(organization, role=Role.EDITOR)
+        OrganizationMemberFactory(organization=other_organization, user=user, role=Role.OWNER)
+        client.force_login(user)
+        response = client.post(
+            "/admin/organizations/apikey/add/",
+            {"organization": organization.pk, "name": "sneaky", "scopes": ["write"]},
+        )
+        assert response.status_code == 200  # form error: not a valid choice
+        assert not ApiKey.objects.filter(name="sneaky").exists()
+        client.post(
+            "/admin/organizations/apikey/add/",
+            {"organization": other_organization.pk, "name": "fine", "scopes": ["read"]},
+        )
+        assert ApiKey.objects.filter(name="fine", organization=other_organization).exists()
+
     def test_editor_cannot_manage_keys_and_owner_can_revoke(
         self, client, organization, staff_user_factory
     ):
@@ -116,6 +139,18 @@ class TestApiKeyAdmin:
         )
         api_key.refresh_from_db()
         assert api_key.revoked_at is not None
+
+
+@pytest.mark.django_db
+def test_create_api_key_command_rejects_unknown_org_and_scopes(organization):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No organization"):
+        call_command("create_api_key", "--org", "nope", "--name", "x")
+    with pytest.raises(CommandError, match="Unknown scope"):
+        call_command(
+            "create_api_key", "--org", organization.slug, "--name", "x", "--scopes", "admin"
+        )
 
 
 @pytest.mark.django_db

@@ -4,7 +4,12 @@ from rest_framework.test import APIClient
 
 from organizations.services import revoke_api_key
 from tests.conftest import client_for
-from tests.factories import ApiKeyFactory, CustomerProfileFactory, UserFactory
+from tests.factories import (
+    ApiKeyFactory,
+    CustomerProfileFactory,
+    OrganizationMemberFactory,
+    UserFactory,
+)
 
 URL = "/api/v1/customer-profiles"
 
@@ -85,6 +90,18 @@ class TestApiKeyAuth:
         api.force_login(staff_user_factory(organization, role="editor"))
         response = api.put(f"{URL}/x", {"first_name": "X"}, format="json")
         assert response.status_code == 201
+
+    def test_staff_in_several_organizations_choose_one_with_a_header(
+        self, client, organization, other_organization, staff_user_factory
+    ):
+        CustomerProfileFactory(organization=organization, integration_id="mine")
+        CustomerProfileFactory(organization=other_organization, integration_id="theirs")
+        user = staff_user_factory(organization, role="viewer")
+        OrganizationMemberFactory(organization=other_organization, user=user, role="viewer")
+        client.force_login(user)
+        for slug, expected in (("acme", "mine"), ("rival", "theirs")):
+            response = client.get(URL, HTTP_X_ORGANIZATION=slug)
+            assert [p["integration_id"] for p in response.json()["results"]] == [expected]
 
     def test_staff_without_organization_gets_403_not_everything(self, db, client):
         client.force_login(UserFactory())
