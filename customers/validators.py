@@ -3,7 +3,7 @@ import re
 
 from django.core.exceptions import ValidationError
 
-from core.validators import is_clean_text
+from core.validators import is_clean_text, iter_json_scalars
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -30,21 +30,12 @@ def is_valid_attribute_key(key: str) -> bool:
 
 
 def _unstorable(value) -> str | None:
-    """Why a JSON value cannot be stored, or None. Iterative: nesting depth is no risk."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if not is_clean_text(item):
-                return "Attributes may not contain NUL characters or invalid Unicode."
-        elif isinstance(item, float):
-            if not math.isfinite(item):
-                return "Attribute numbers must be finite."
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+    """Why a JSON value cannot be stored, or None."""
+    for item in iter_json_scalars(value):
+        if isinstance(item, str) and not is_clean_text(item):
+            return "Attributes may not contain NUL characters or invalid Unicode."
+        if isinstance(item, float) and not math.isfinite(item):
+            return "Attribute numbers must be finite."
     return None
 
 
