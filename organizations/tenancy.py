@@ -28,10 +28,6 @@ def user_roles(user) -> dict:
     return cached
 
 
-def user_organization_ids(user) -> list:
-    return list(user_roles(user))
-
-
 def user_can_write(user, organization_id) -> bool:
     if getattr(user, "is_superuser", False):
         return True

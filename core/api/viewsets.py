@@ -2,7 +2,7 @@
 
 import functools
 
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
 from core.idempotency import run_idempotently
@@ -78,10 +78,3 @@ class TenantViewSet(viewsets.GenericViewSet):
             setattr(self, method, idempotent_handler)
         return super().dispatch(request, *args, **kwargs)
 
-
-class TenantModelViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    TenantViewSet,
-):
-    """List and retrieve; writes are added per viewset as actions that call services."""
