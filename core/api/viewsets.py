@@ -77,4 +77,3 @@ class TenantViewSet(viewsets.GenericViewSet):
 
             setattr(self, method, idempotent_handler)
         return super().dispatch(request, *args, **kwargs)
-
