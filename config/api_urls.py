@@ -2,9 +2,10 @@
 
 from core.api.routers import Router
 from customers.api.urls import routes as customer_routes
+from loyalty.api.urls import routes as loyalty_routes
 
 router = Router()
-for prefix, viewset, basename in [*customer_routes]:
+for prefix, viewset, basename in [*customer_routes, *loyalty_routes]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = router.urls

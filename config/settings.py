@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.purge_idempotency_keys",
         "schedule": 60 * 60,
     },
+    "settle-due-points": {"task": "loyalty.tasks.settle_due_points", "schedule": 60},
+    "recompute-tiers": {"task": "loyalty.tasks.recompute_tiers", "schedule": 60},
 }
 
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

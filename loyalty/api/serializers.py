@@ -1,0 +1,503 @@
+"""Shapes of the loyalty API. Business rules live in the services; these check types."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from loyalty.ledger import MAX_AMOUNT
+from loyalty.models import (
+    LoyaltyCard,
+    LoyaltyProgram,
+    PeriodUnit,
+    PointsLot,
+    PointsTransaction,
+    Tier,
+    TierChange,
+    TierStructure,
+)
+
+S = TierStructure
+
+
+class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A foreign key input limited to the request's organization: another tenant's id is
+    "does not exist", never a cross-tenant link."""
+
+    def get_queryset(self):
+        organization = self.context.get("organization")
+        queryset = super().get_queryset()
+        return (
+            queryset.none() if organization is None else queryset.filter(organization=organization)
+        )
+
+
+class LoyaltyProgramSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LoyaltyProgram
+        fields = (
+            "id",
+            "name",
+            "description",
+            "kind",
+            "points_validity_days",
+            "pending_days",
+            "allow_negative_balance",
+            "subledgers_allowed",
+            "timezone",
+            "status",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("id", "created_at", "updated_at")
+        extra_kwargs = {"name": {"max_length": 200}}
+
+
+class LoyaltyCardSerializer(serializers.ModelSerializer):
+    profiles = serializers.SlugRelatedField(slug_field="integration_id", many=True, read_only=True)
+
+    class Meta:
+        model = LoyaltyCard
+        fields = ("id", "program", "identifier", "status", "profiles", "created_at", "updated_at")
+        read_only_fields = ("id", "program", "profiles", "created_at", "updated_at")
+
+
+class LoyaltyCardUpdateSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=LoyaltyCard.Status.choices)
+
+
+class LinkProfileSerializer(serializers.Serializer):
+    integration_id = serializers.CharField(max_length=255)
+
+
+# -- tier structures --------------------------------------------------------------------------
+
+
+class PeriodSerializer(serializers.Serializer):
+    value = serializers.IntegerField(min_value=1, max_value=100_000)
+    unit = serializers.ChoiceField(choices=PeriodUnit.choices)
+
+
+class PointEarnedSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    type = serializers.ChoiceField(
+        choices=S.PointEarnedType.choices, default=S.PointEarnedType.IMMEDIATELY
+    )
+
+
+class RollingExpirationSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+
+
+class CalendarDateSerializer(serializers.Serializer):
+    day = serializers.IntegerField(min_value=1, max_value=31)
+    month = serializers.IntegerField(min_value=1, max_value=12)
+
+
+class CalendarExpirationSerializer(serializers.Serializer):
+    calendar_dates = CalendarDateSerializer(many=True, max_length=366)
+
+
+class SlidingExpirationSerializer(serializers.Serializer):
+    period = PeriodSerializer()
+    earning_activity = serializers.BooleanField(default=False)
+    spending_activity = serializers.BooleanField(default=False)
+    custom_activity = serializers.BooleanField(default=False)
+    custom_activity_types = serializers.ListField(
+        child=serializers.CharField(max_length=100), default=list, max_length=100
+    )
+
+
+class ExpirationSerializer(serializers.Serializer):
+    """Only the settings object matching `type` is used; the others may be sent and are
+    ignored (as in Voucherify's examples)."""
+
+    type = serializers.ChoiceField(
+        choices=S.ExpirationType.choices, default=S.ExpirationType.NO_EXPIRATION
+    )
+    rolling_expiration = RollingExpirationSerializer(required=False, allow_null=True)
+    calendar_expiration = CalendarExpirationSerializer(required=False, allow_null=True)
+    sliding_expiration = SlidingExpirationSerializer(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        needed = {
+            S.ExpirationType.ROLLING: "rolling_expiration",
+            S.ExpirationType.CALENDAR: "calendar_expiration",
+            S.ExpirationType.SLIDING: "sliding_expiration",
+        }.get(attrs["type"])
+        if needed and not attrs.get(needed):
+            raise serializers.ValidationError({needed: f"Required when type is {attrs['type']}."})
+        return attrs
+
+
+class GracePeriodSerializer(PeriodSerializer):
+    round_up = serializers.BooleanField(default=False)
+
+
+class DowngradeSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(
+        choices=S.DowngradeType.choices, default=S.DowngradeType.NO_DOWNGRADE
+    )
+    grace_period = GracePeriodSerializer(required=False, allow_null=True)
+
+
+class TierInputSerializer(serializers.Serializer):
+    id = serializers.UUIDField(required=False)
+    name = serializers.CharField(max_length=200)
+    order = serializers.IntegerField(min_value=1, max_value=1000)
+    min_points = serializers.IntegerField(min_value=0, max_value=MAX_AMOUNT)
+    max_points = serializers.IntegerField(
+        min_value=0, max_value=MAX_AMOUNT, allow_null=True, required=False, default=None
+    )
+    icon_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    benefits = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False)
+
+
+class TierPatchSerializer(TierInputSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class TierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tier
+        fields = (
+            "id",
+            "structure",
+            "name",
+            "order",
+            "min_points",
+            "max_points",
+            "icon_name",
+            "benefits",
+            "metadata",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class TierCreateSerializer(TierInputSerializer):
+    structure = ScopedPrimaryKeyField(queryset=TierStructure.objects.all())
+
+
+class TierStructureWriteSerializer(serializers.Serializer):
+    """Voucherify's tier structure payload, plus the `program` and its `tiers`."""
+
+    program = ScopedPrimaryKeyField(queryset=LoyaltyProgram.objects.all())
+    name = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=S.Type.choices, default=S.Type.POINT_BALANCE)
+    point_earned = PointEarnedSerializer(required=False, allow_null=True)
+    expiration = ExpirationSerializer(required=False)
+    downgrade = DowngradeSerializer(required=False)
+    metadata = serializers.DictField(required=False)
+    status = serializers.ChoiceField(
+        choices=[S.Status.DRAFT, S.Status.ACTIVE], default=S.Status.DRAFT
+    )
+    tiers = TierInputSerializer(many=True, required=False, max_length=100)
+
+
+class TierStructureUpdateSerializer(TierStructureWriteSerializer):
+    """Every field optional; `tiers`, when sent, is the whole new ladder (items with an `id`
+    update that tier)."""
+
+    program = None
+    status = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+def structure_fields(data: dict) -> dict:
+    """The API's nested settings as the model's columns (only for the keys sent)."""
+    fields: dict = {}
+    for key in ("name", "type", "metadata"):
+        if key in data:
+            fields[key] = data[key]
+    if "point_earned" in data or data.get("type") == S.Type.POINT_BALANCE:
+        earned = data.get("point_earned")
+        fields["point_earned_period_value"] = earned["period"]["value"] if earned else None
+        fields["point_earned_period_unit"] = earned["period"]["unit"] if earned else ""
+        fields["point_earned_type"] = earned["type"] if earned else ""
+    if "expiration" in data:
+        exp = data["expiration"]
+        kind = exp["type"]
+        period = None
+        if kind == S.ExpirationType.ROLLING:
+            period = exp["rolling_expiration"]["period"]
+        sliding = exp.get("sliding_expiration") if kind == S.ExpirationType.SLIDING else None
+        if sliding:
+            period = sliding["period"]
+        fields.update(
+            expiration_type=kind,
+            expiration_period_value=period["value"] if period else None,
+            expiration_period_unit=period["unit"] if period else "",
+            calendar_dates=(
+                [dict(d) for d in exp["calendar_expiration"]["calendar_dates"]]
+                if kind == S.ExpirationType.CALENDAR
+                else []
+            ),
+            sliding_earning_activity=bool(sliding and sliding["earning_activity"]),
+            sliding_spending_activity=bool(sliding and sliding["spending_activity"]),
+            sliding_custom_activity=bool(sliding and sliding["custom_activity"]),
+            sliding_custom_activity_types=list(sliding["custom_activity_types"]) if sliding else [],
+        )
+    if "downgrade" in data:
+        down = data["downgrade"]
+        grace = down.get("grace_period")
+        fields.update(
+            downgrade_type=down["type"],
+            grace_period_value=grace["value"] if grace else None,
+            grace_period_unit=grace["unit"] if grace else "",
+            grace_period_round_up=bool(grace and grace["round_up"]),
+        )
+    return fields
+
+
+# model column -> the API field that carries it
+STRUCTURE_ERROR_FIELDS = {
+    "point_earned_period_value": "point_earned",
+    "point_earned_period_unit": "point_earned",
+    "point_earned_type": "point_earned",
+    "expiration_type": "expiration",
+    "expiration_period_value": "expiration",
+    "expiration_period_unit": "expiration",
+    "calendar_dates": "expiration",
+    "sliding_earning_activity": "expiration",
+    "sliding_spending_activity": "expiration",
+    "sliding_custom_activity": "expiration",
+    "sliding_custom_activity_types": "expiration",
+    "downgrade_type": "downgrade",
+    "grace_period_value": "downgrade",
+    "grace_period_unit": "downgrade",
+    "grace_period_round_up": "downgrade",
+}
+
+
+def _period(value, unit):
+    return {"value": value, "unit": unit} if value is not None else None
+
+
+class TierStructureSerializer(serializers.ModelSerializer):
+    object = serializers.SerializerMethodField()
+    point_earned = serializers.SerializerMethodField()
+    expiration = serializers.SerializerMethodField()
+    downgrade = serializers.SerializerMethodField()
+    tiers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TierStructure
+        fields = (
+            "id",
+            "object",
+            "program",
+            "name",
+            "type",
+            "point_earned",
+            "expiration",
+            "downgrade",
+            "metadata",
+            "status",
+            "tiers",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+    def get_object(self, obj) -> str:
+        return "tier_structure"
+
+    @extend_schema_field(PointEarnedSerializer(allow_null=True))
+    def get_point_earned(self, obj):
+        if obj.type != S.Type.POINT_EARNED:
+            return None
+        return {
+            "period": _period(obj.point_earned_period_value, obj.point_earned_period_unit),
+            "type": obj.point_earned_type or S.PointEarnedType.IMMEDIATELY,
+        }
+
+    @extend_schema_field(ExpirationSerializer)
+    def get_expiration(self, obj):
+        kind = obj.expiration_type
+        period = _period(obj.expiration_period_value, obj.expiration_period_unit)
+        return {
+            "type": kind,
+            "rolling_expiration": {"period": period} if kind == S.ExpirationType.ROLLING else None,
+            "calendar_expiration": (
+                {"calendar_dates": obj.calendar_dates}
+                if kind == S.ExpirationType.CALENDAR
+                else None
+            ),
+            "sliding_expiration": (
+                {
+                    "period": period,
+                    "earning_activity": obj.sliding_earning_activity,
+                    "spending_activity": obj.sliding_spending_activity,
+                    "custom_activity": obj.sliding_custom_activity,
+                    "custom_activity_types": obj.sliding_custom_activity_types,
+                }
+                if kind == S.ExpirationType.SLIDING
+                else None
+            ),
+        }
+
+    @extend_schema_field(DowngradeSerializer)
+    def get_downgrade(self, obj):
+        grace = _period(obj.grace_period_value, obj.grace_period_unit)
+        if grace is not None:
+            grace["round_up"] = obj.grace_period_round_up
+        return {"type": obj.downgrade_type, "grace_period": grace}
+
+    @extend_schema_field(TierSerializer(many=True))
+    def get_tiers(self, obj):
+        tiers = sorted(obj.tiers.all(), key=lambda t: t.order)
+        return TierSerializer(tiers, many=True).data
+
+
+class StructureStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=S.Status.choices)
+
+
+class PreviewRowSerializer(serializers.Serializer):
+    tier = serializers.UUIDField(allow_null=True, source="tier.id", default=None)
+    order = serializers.IntegerField()
+    name = serializers.CharField()
+    count = serializers.IntegerField()
+
+
+class LadderRowSerializer(serializers.Serializer):
+    tier = TierSerializer()
+    range = serializers.CharField()
+    members = serializers.IntegerField()
+
+
+# -- ledger -----------------------------------------------------------------------------------
+
+
+class PointsWriteSerializer(serializers.Serializer):
+    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
+    subledger_id = serializers.CharField(
+        max_length=64, required=False, default="", allow_blank=True
+    )
+    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+    reference = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
+
+
+class AddPointsSerializer(PointsWriteSerializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            PointsTransaction.Kind.MANUAL,
+            PointsTransaction.Kind.SESSION,
+            PointsTransaction.Kind.IMPORT,
+        ],
+        default=PointsTransaction.Kind.MANUAL,
+    )
+    activates_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class DeductPointsSerializer(PointsWriteSerializer):
+    kind = serializers.ChoiceField(
+        choices=[
+            PointsTransaction.Kind.REDEEM,
+            PointsTransaction.Kind.MANUAL,
+            PointsTransaction.Kind.SESSION,
+        ],
+        default=PointsTransaction.Kind.REDEEM,
+    )
+
+
+class PointsTransactionSerializer(serializers.ModelSerializer):
+    subledger_id = serializers.CharField(source="account.subledger_id")
+
+    class Meta:
+        model = PointsTransaction
+        fields = (
+            "id",
+            "program",
+            "subledger_id",
+            "amount",
+            "kind",
+            "reason",
+            "reference",
+            "activates_at",
+            "expires_at",
+            "created_at",
+        )
+        read_only_fields = fields
+
+
+class PointsLotSerializer(serializers.ModelSerializer):
+    subledger_id = serializers.CharField(source="account.subledger_id")
+    transaction = serializers.UUIDField(source="transaction_id")
+    status = serializers.SerializerMethodField()
+    unused = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PointsLot
+        fields = (
+            "id",
+            "transaction",
+            "subledger_id",
+            "amount",
+            "unused",
+            "status",
+            "activates_at",
+            "expires_at",
+            "created_at",
+        )
+        read_only_fields = fields
+
+    def get_status(self, obj) -> str:
+        return self.context["status"]
+
+    def get_unused(self, obj) -> int:
+        # expired lots: what expired unspent (their `remaining` is 0 once settled)
+        if self.context["status"] == "expired":
+            return obj.amount - obj.unspent
+        return obj.remaining
+
+
+class BalanceSerializer(serializers.Serializer):
+    active = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    expired = serializers.IntegerField()
+    spent = serializers.IntegerField()
+    tentative = serializers.IntegerField()
+
+
+class BalancesSerializer(serializers.Serializer):
+    balance = BalanceSerializer(required=False)
+    subledger_balances = serializers.DictField(child=BalanceSerializer())
+
+
+class BalancesQuerySerializer(serializers.Serializer):
+    end_date = serializers.DateTimeField(required=False)
+    subledger_id = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=True), required=False
+    )
+
+
+class PointsQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["active", "pending", "expired"], default="active")
+    subledger_id = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=True), required=False
+    )
+
+
+class TransactionsQuerySerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=PointsTransaction.Kind.choices, required=False)
+    start_date = serializers.DateTimeField(required=False)
+    end_date = serializers.DateTimeField(required=False)
+    subledger_id = serializers.ListField(
+        child=serializers.CharField(max_length=64, allow_blank=True), required=False
+    )
+
+
+class TierChangeSerializer(serializers.ModelSerializer):
+    from_tier = serializers.CharField(source="from_tier.name", default=None)
+    to_tier = serializers.CharField(source="to_tier.name", default=None)
+
+    class Meta:
+        model = TierChange
+        fields = ("id", "structure", "from_tier", "to_tier", "reason", "points", "created_at")
+        read_only_fields = fields

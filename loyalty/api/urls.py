@@ -1,0 +1,7 @@
+from .views import LoyaltyProgramViewSet, TierStructureViewSet, TierViewSet
+
+routes = [
+    ("loyalty-programs", LoyaltyProgramViewSet, "loyalty-program"),
+    ("tier-structures", TierStructureViewSet, "tier-structure"),
+    ("tiers", TierViewSet, "tier"),
+]

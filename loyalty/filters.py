@@ -1,0 +1,28 @@
+"""FilterSets of the loyalty API; foreign-key filters only offer the request's organization."""
+
+import django_filters
+
+from .models import Tier, TierStructure
+
+
+class TierStructureFilter(django_filters.FilterSet):
+    program = django_filters.UUIDFilter(field_name="program_id")
+    status = django_filters.MultipleChoiceFilter(choices=TierStructure.Status.choices)
+
+    class Meta:
+        model = TierStructure
+        fields = ("program", "status", "type")
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.exclude(status=TierStructure.Status.DELETED)
+        return queryset
+
+
+class TierFilter(django_filters.FilterSet):
+    structure = django_filters.UUIDFilter(field_name="structure_id")
+
+    class Meta:
+        model = Tier
+        fields = ("structure",)

@@ -1,0 +1,429 @@
+"""Points ledger writes: earn, spend, adjust, and settling due lots (activation and expiry).
+
+Every write locks the account's balance row (`PointsAccount`, one row per profile or card and
+subledger) with SELECT … FOR UPDATE, so concurrent writes to one customer queue up instead of
+losing updates; writes to different customers run in parallel. A write first settles the
+account (activates and expires the lots that are due), so the cached counters and the lots a
+spend may consume are exact at that moment even if the beat task has not run yet.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from core.errors import ConflictError
+from customers.models import CustomerProfile
+
+from .models import (
+    LoyaltyCard,
+    LoyaltyProgram,
+    PointsAccount,
+    PointsAllocation,
+    PointsLot,
+    PointsTransaction,
+)
+
+Kind = PointsTransaction.Kind
+MAX_AMOUNT = 10**12
+EARN_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.IMPORT}
+SPEND_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.IMPORT, Kind.REDEEM}
+
+
+class InsufficientPoints(ValidationError):
+    pass
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: object | None = None
+    api_key: object | None = None
+
+
+def _check_owner(program: LoyaltyProgram, profile, card) -> None:
+    if (profile is None) == (card is None):
+        raise ValidationError("Give either a customer profile or a loyalty card.")
+    if program.status != LoyaltyProgram.Status.ACTIVE:
+        raise ValidationError({"program": "This loyalty program is archived."})
+    if profile is not None:
+        if program.kind != LoyaltyProgram.Kind.PROFILE:
+            raise ValidationError({"program": "This is a card-based program; use a card."})
+        if profile.organization_id != program.organization_id:
+            raise ValidationError({"integration_id": "No such customer profile."})
+    if card is not None:
+        if card.program_id != program.pk:
+            raise ValidationError({"card": "This card belongs to another program."})
+        if card.status != LoyaltyCard.Status.ACTIVE:
+            raise ValidationError({"card": "This card is inactive."})
+
+
+def _check_subledger(program: LoyaltyProgram, subledger_id: str) -> None:
+    if subledger_id and not program.subledgers_allowed:
+        raise ValidationError({"subledger_id": "This program has no subledgers."})
+
+
+def _check_amount(amount) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= MAX_AMOUNT:
+        raise ValidationError({"amount": f"Send a whole number of points from 1 to {MAX_AMOUNT}."})
+
+
+def lock_account(
+    *,
+    program: LoyaltyProgram,
+    profile: CustomerProfile | None = None,
+    card: LoyaltyCard | None = None,
+    subledger_id: str = "",
+) -> PointsAccount:
+    """The account's balance row, created if needed, locked until the transaction ends."""
+    owner = {"profile": profile} if profile is not None else {"card": card}
+    account, _ = PointsAccount.objects.get_or_create(
+        program=program,
+        subledger_id=subledger_id,
+        **owner,
+        defaults={"organization_id": program.organization_id},
+    )
+    return PointsAccount.objects.select_for_update().get(pk=account.pk)
+
+
+def _existing_for_reference(
+    program: LoyaltyProgram, reference: str, account: PointsAccount, amount: int, kind: str
+) -> PointsTransaction | None:
+    if not reference:
+        return None
+    found = PointsTransaction.objects.filter(program=program, reference=reference).first()
+    if found is None:
+        return None
+    if (found.account_id, found.amount, found.kind) != (account.pk, amount, kind):
+        raise ConflictError(
+            f"Reference “{reference}” was already used for another points transaction."
+        )
+    return found
+
+
+def _record(**fields) -> PointsTransaction:
+    try:
+        with transaction.atomic():
+            return PointsTransaction.objects.create(**fields)
+    except IntegrityError as exc:
+        raise ConflictError(
+            f"Reference “{fields.get('reference')}” was already used for another points "
+            "transaction."
+        ) from exc
+
+
+def _validity(program: LoyaltyProgram, now: dt.datetime, activates_at, expires_at):
+    if activates_at is None:
+        activates_at = now + dt.timedelta(days=program.pending_days or 0)
+    if expires_at is None and program.points_validity_days:
+        expires_at = activates_at + dt.timedelta(days=program.points_validity_days)
+    if expires_at is not None and expires_at <= activates_at:
+        raise ValidationError({"expires_at": "Points must expire after they become active."})
+    return activates_at, expires_at
+
+
+@transaction.atomic
+def earn_points(
+    *,
+    program: LoyaltyProgram,
+    amount: int,
+    profile: CustomerProfile | None = None,
+    card: LoyaltyCard | None = None,
+    subledger_id: str = "",
+    kind: str = Kind.MANUAL,
+    reason: str = "",
+    reference: str = "",
+    activates_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> PointsTransaction:
+    """Add `amount` points: pending until `activates_at` (default: now + the program's
+    pending days), active until `expires_at` (default: activation + the validity days)."""
+    now = now or timezone.now()
+    _check_owner(program, profile, card)
+    _check_subledger(program, subledger_id)
+    _check_amount(amount)
+    if kind not in EARN_KINDS:
+        raise ValidationError({"kind": f"Points cannot be earned as “{kind}”."})
+    activates_at, expires_at = _validity(program, now, activates_at, expires_at)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": "Points cannot be earned already expired."})
+    account = lock_account(program=program, profile=profile, card=card, subledger_id=subledger_id)
+    existing = _existing_for_reference(program, reference, account, amount, kind)
+    if existing is not None:
+        return existing
+    settle_account(account, now=now)
+    actor = actor or Actor()
+    txn = _record(
+        organization_id=program.organization_id,
+        program=program,
+        account=account,
+        amount=amount,
+        kind=kind,
+        reason=reason,
+        reference=reference,
+        activates_at=activates_at,
+        expires_at=expires_at,
+        created_by=actor.user,
+        api_key=actor.api_key,
+        created_at=now,
+    )
+    lot = PointsLot.objects.create(
+        organization_id=program.organization_id,
+        program=program,
+        account=account,
+        transaction=txn,
+        amount=amount,
+        remaining=amount,
+        activates_at=activates_at,
+        expires_at=expires_at,
+        counted_as="pending",
+        created_at=now,
+    )
+    account.pending_points += amount
+    if activates_at <= now:
+        _activate(account, lot, now)
+    account.save()
+    _after_change(account, now=now, activity="earning")
+    return txn
+
+
+@transaction.atomic
+def spend_points(
+    *,
+    program: LoyaltyProgram,
+    amount: int,
+    profile: CustomerProfile | None = None,
+    card: LoyaltyCard | None = None,
+    subledger_id: str = "",
+    kind: str = Kind.REDEEM,
+    reason: str = "",
+    reference: str = "",
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> PointsTransaction:
+    """Take `amount` active points, soonest-expiring first (never-expiring last).
+
+    Rejects an overdraft unless the program allows a negative balance; the uncovered part of
+    an allowed overdraft is covered by the next points that become active.
+    """
+    now = now or timezone.now()
+    _check_owner(program, profile, card)
+    _check_subledger(program, subledger_id)
+    _check_amount(amount)
+    if kind not in SPEND_KINDS:
+        raise ValidationError({"kind": f"Points cannot be spent as “{kind}”."})
+    account = lock_account(program=program, profile=profile, card=card, subledger_id=subledger_id)
+    existing = _existing_for_reference(program, reference, account, -amount, kind)
+    if existing is not None:
+        return existing
+    settle_account(account, now=now)
+    if amount > account.active_points and not program.allow_negative_balance:
+        raise InsufficientPoints(
+            {
+                "amount": f"Only {max(account.active_points, 0):,} active points; "
+                f"cannot spend {amount:,}."
+            }
+        )
+    actor = actor or Actor()
+    txn = _record(
+        organization_id=program.organization_id,
+        program=program,
+        account=account,
+        amount=-amount,
+        kind=kind,
+        reason=reason,
+        reference=reference,
+        created_by=actor.user,
+        api_key=actor.api_key,
+        created_at=now,
+    )
+    lots = (
+        PointsLot.objects.filter(account=account, counted_as="active", remaining__gt=0)
+        .order_by(F("expires_at").asc(nulls_last=True), "id")
+        .only("id", "remaining")
+    )
+    left = amount
+    allocations, changed = [], []
+    for lot in lots.iterator(chunk_size=200):
+        take = min(left, lot.remaining)
+        lot.remaining -= take
+        left -= take
+        changed.append(lot)
+        allocations.append(
+            PointsAllocation(transaction=txn, lot_id=lot.pk, amount=take, created_at=now)
+        )
+        if left == 0:
+            break
+    PointsAllocation.objects.bulk_create(allocations)
+    PointsLot.objects.bulk_update(changed, ["remaining"])
+    account.active_points -= amount
+    account.spent_points += amount
+    account.debt_points += left
+    account.save()
+    _after_change(account, now=now, activity="spending")
+    return txn
+
+
+def adjust_points(
+    *,
+    program: LoyaltyProgram,
+    amount: int,
+    reason: str,
+    profile: CustomerProfile | None = None,
+    card: LoyaltyCard | None = None,
+    subledger_id: str = "",
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> PointsTransaction:
+    """A manual correction by staff: positive adds points, negative removes them."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": "Say why the points are adjusted."})
+    if isinstance(amount, int) and not isinstance(amount, bool) and amount < 0:
+        return spend_points(
+            program=program,
+            amount=-amount,
+            profile=profile,
+            card=card,
+            subledger_id=subledger_id,
+            kind=Kind.MANUAL,
+            reason=reason,
+            actor=actor,
+            now=now,
+        )
+    return earn_points(
+        program=program,
+        amount=amount,
+        profile=profile,
+        card=card,
+        subledger_id=subledger_id,
+        kind=Kind.MANUAL,
+        reason=reason,
+        actor=actor,
+        now=now,
+    )
+
+
+# -- settling due lots ------------------------------------------------------------------------
+
+
+def _activate(account: PointsAccount, lot: PointsLot, now: dt.datetime) -> None:
+    """Move a pending lot to active and let it cover any overdraft (oldest spend first)."""
+    account.pending_points -= lot.remaining
+    account.active_points += lot.remaining
+    lot.counted_as = "active"
+    if account.debt_points > 0 and lot.remaining > 0:
+        _cover_debt(account, lot, now)
+    lot.save(update_fields=["counted_as", "remaining"])
+
+
+def _cover_debt(account: PointsAccount, lot: PointsLot, now: dt.datetime) -> None:
+    spends = (
+        PointsTransaction.objects.filter(account=account, amount__lt=0)
+        .exclude(kind=Kind.EXPIRATION)
+        .annotate(covered=Sum("allocations__amount", default=0))
+        .filter(covered__lt=-F("amount"))
+        .order_by("created_at", "id")
+    )
+    allocations = []
+    for spend in spends:
+        take = min(-spend.amount - spend.covered, lot.remaining, account.debt_points)
+        if take <= 0:
+            break
+        # covered when both existed: the later of the spend and the lot's activation
+        covered_at = min(max(lot.activates_at, spend.created_at), now)
+        allocations.append(
+            PointsAllocation(transaction=spend, lot=lot, amount=take, created_at=covered_at)
+        )
+        lot.remaining -= take
+        account.debt_points -= take
+        if lot.remaining == 0 or account.debt_points == 0:
+            break
+    PointsAllocation.objects.bulk_create(allocations)
+
+
+def settle_account(account: PointsAccount, *, now: dt.datetime | None = None) -> bool:
+    """Activate and expire the account's due lots (the account must be locked). Idempotent.
+
+    Returns whether anything changed. Expiring a lot records an `expiration` transaction for
+    its unspent remainder only; spent points stay spent.
+    """
+    now = now or timezone.now()
+    due = list(
+        PointsLot.objects.filter(account=account)
+        .filter(
+            Q(counted_as="pending", activates_at__lte=now)
+            | Q(counted_as__in=("pending", "active"), expires_at__lte=now)
+        )
+        .order_by("activates_at", "id")
+    )
+    if not due:
+        return False
+    for lot in due:
+        if lot.counted_as == "pending" and lot.activates_at <= now:
+            _activate(account, lot, now)
+    expiring = [lot for lot in due if lot.expires_at is not None and lot.expires_at <= now]
+    expirations = []
+    for lot in expiring:
+        field = "pending_points" if lot.counted_as == "pending" else "active_points"
+        setattr(account, field, getattr(account, field) - lot.remaining)
+        account.expired_points += lot.remaining
+        if lot.remaining:
+            expirations.append(
+                PointsTransaction(
+                    organization_id=account.organization_id,
+                    program_id=account.program_id,
+                    account=account,
+                    amount=-lot.remaining,
+                    kind=Kind.EXPIRATION,
+                    reason="Points expired",
+                    reference="",
+                    created_at=lot.expires_at,
+                )
+            )
+        lot.remaining = 0
+        lot.counted_as = "expired"
+    PointsTransaction.objects.bulk_create(expirations)
+    PointsLot.objects.bulk_update(expiring, ["remaining", "counted_as"])
+    account.save()
+    return True
+
+
+@transaction.atomic
+def settle_accounts(*, account_ids, now: dt.datetime | None = None) -> int:
+    """Settle many accounts (locked in pk order, so never a deadlock); returns how many
+    changed. Tiers of the changed main-ledger accounts are recomputed."""
+    now = now or timezone.now()
+    changed = 0
+    for account in (
+        PointsAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")
+    ):
+        if settle_account(account, now=now):
+            changed += 1
+            _after_change(account, now=now, activity=None)
+    return changed
+
+
+def due_account_ids(*, now: dt.datetime | None = None, limit: int | None = None) -> list[int]:
+    """Accounts with a lot to activate or expire."""
+    now = now or timezone.now()
+    ids = (
+        PointsLot.objects.filter(
+            Q(counted_as="pending", activates_at__lte=now)
+            | Q(counted_as__in=("pending", "active"), expires_at__lte=now)
+        )
+        .values_list("account_id", flat=True)
+        .distinct()
+        .order_by("account_id")
+    )
+    return list(ids[:limit] if limit else ids)
+
+
+def _after_change(account: PointsAccount, *, now: dt.datetime, activity: str | None) -> None:
+    if account.subledger_id == "":
+        from .tiering import recompute_tier
+
+        recompute_tier(account=account, now=now, activity=activity)
