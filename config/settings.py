@@ -161,6 +161,20 @@ SPECTACULAR_SETTINGS = {
             "ServerErrorEnum",
             *(f"ErrorCode{code}Enum" for code in (401, 403, 404, 405, 415, 500)),
         )
+    }
+    | {
+        "LoyaltyProgramStatusEnum": "loyalty.models.LoyaltyProgram.Status",
+        "LoyaltyCardStatusEnum": "loyalty.models.LoyaltyCard.Status",
+        "TierStructureStatusEnum": "loyalty.models.TierStructure.Status",
+        "TierStructureTypeEnum": "loyalty.models.TierStructure.Type",
+        "PointEarnedTypeEnum": "loyalty.models.TierStructure.PointEarnedType",
+        "ExpirationTypeEnum": "loyalty.models.TierStructure.ExpirationType",
+        "DowngradeTypeEnum": "loyalty.models.TierStructure.DowngradeType",
+        "PointsTransactionKindEnum": "loyalty.models.PointsTransaction.Kind",
+        "InitialTierStructureStatusEnum": [("DRAFT", "Draft"), ("ACTIVE", "Active")],
+        "EarnKindEnum": [("manual", "Manual"), ("session", "Session"), ("import", "Import")],
+        "SpendKindEnum": [("redeem", "Redeem"), ("manual", "Manual"), ("session", "Session")],
+        "PointsStatusEnum": [("active", "active"), ("pending", "pending"), ("expired", "expired")],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",

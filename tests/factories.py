@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from core.models import IdempotencyKey
 from customers.models import CustomerProfile
+from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
 from organizations import services as org_services
 from organizations.models import ApiKey, Organization, OrganizationMember, Role
 
@@ -86,6 +87,51 @@ class IdempotencyKeyFactory(factory.django.DjangoModelFactory):
     path = "/api/v1/customer-profiles/x"
 
 
+class LoyaltyProgramFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoyaltyProgram
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Program {n}")
+
+
+class LoyaltyCardFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoyaltyCard
+
+    program = factory.SubFactory(
+        LoyaltyProgramFactory,
+        kind=LoyaltyProgram.Kind.CARD,
+        organization=factory.SelfAttribute("..organization"),
+    )
+    organization = factory.SubFactory(OrganizationFactory)
+    identifier = factory.Sequence(lambda n: f"CARD-{n:06d}")
+
+
+class TierStructureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TierStructure
+
+    organization = factory.SubFactory(OrganizationFactory)
+    program = factory.SubFactory(
+        LoyaltyProgramFactory, organization=factory.SelfAttribute("..organization")
+    )
+    name = factory.Sequence(lambda n: f"Structure {n}")
+
+
+class TierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tier
+
+    organization = factory.SubFactory(OrganizationFactory)
+    structure = factory.SubFactory(
+        TierStructureFactory, organization=factory.SelfAttribute("..organization")
+    )
+    name = factory.Sequence(lambda n: f"Tier {n}")
+    order = 1
+    min_points = 0
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -95,5 +141,9 @@ FACTORIES = {
         ApiKeyFactory,
         CustomerProfileFactory,
         IdempotencyKeyFactory,
+        LoyaltyProgramFactory,
+        LoyaltyCardFactory,
+        TierStructureFactory,
+        TierFactory,
     )
 }

@@ -191,7 +191,7 @@ class TierStructureWriteSerializer(serializers.Serializer):
     downgrade = DowngradeSerializer(required=False)
     metadata = serializers.DictField(required=False)
     status = serializers.ChoiceField(
-        choices=[S.Status.DRAFT, S.Status.ACTIVE], default=S.Status.DRAFT
+        choices=[(S.Status.DRAFT, "Draft"), (S.Status.ACTIVE, "Active")], default=S.Status.DRAFT
     )
     tiers = TierInputSerializer(many=True, required=False, max_length=100)
 
@@ -478,7 +478,10 @@ class BalancesQuerySerializer(serializers.Serializer):
 
 
 class PointsQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["active", "pending", "expired"], default="active")
+    status = serializers.ChoiceField(
+        choices=[("active", "active"), ("pending", "pending"), ("expired", "expired")],
+        default="active",
+    )
     subledger_id = serializers.ListField(
         child=serializers.CharField(max_length=64, allow_blank=True), required=False
     )

@@ -51,7 +51,6 @@ class LoyaltyProgramViewSet(
     idempotent_actions = frozenset(
         {"create", "cards", "card_add_points", "card_deduct_points", "add_points", "deduct_points"}
     )
-    http_method_names = ("get", "post", "patch", "delete", "head", "options")
 
     def perform_create(self, serializer):
         serializer.instance = services.create_loyalty_program(
