@@ -13,12 +13,6 @@ class TierStructureFilter(django_filters.FilterSet):
         model = TierStructure
         fields = ("program", "status", "type")
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if not self.form.cleaned_data.get("status"):
-            queryset = queryset.exclude(status=TierStructure.Status.DELETED)
-        return queryset
-
 
 class TierFilter(django_filters.FilterSet):
     structure = django_filters.UUIDFilter(field_name="structure_id")

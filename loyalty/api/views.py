@@ -424,6 +424,12 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         services.delete_tier_structure(structure=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and "status" not in self.request.query_params:
+            queryset = queryset.exclude(status=TierStructure.Status.DELETED)  # soft-deleted
+        return queryset
+
     def _reload(self, structure):
         return self.get_queryset().get(pk=structure.pk)
 

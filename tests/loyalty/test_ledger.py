@@ -46,7 +46,11 @@ def test_earn_then_spend_consumes_soonest_expiring_lot_first(program, profile):
     assert allocations == {soon.id: 50, middle.id: 10, late.id: 10}
     assert PointsLot.objects.get(transaction=late).remaining == 90
     assert balance(program, profile, at=T0 + days(1)) == {
-        "active": 90, "pending": 0, "expired": 0, "spent": 70, "tentative": 90
+        "active": 90,
+        "pending": 0,
+        "expired": 0,
+        "spent": 70,
+        "tentative": 90,
     }
 
 
@@ -62,7 +66,11 @@ def test_pending_points_become_active_after_the_pending_period(organization, pro
     )
     ledger.earn_points(program=program, profile=profile, amount=40, now=T0)
     assert balance(program, profile, at=T0 + days(1)) == {
-        "active": 0, "pending": 40, "expired": 0, "spent": 0, "tentative": 40
+        "active": 0,
+        "pending": 40,
+        "expired": 0,
+        "spent": 0,
+        "tentative": 40,
     }
     with pytest.raises(ValidationError, match="Only 0 active points"):
         ledger.spend_points(program=program, profile=profile, amount=1, now=T0 + days(1))
@@ -121,7 +129,11 @@ def test_allowed_overdraft_is_covered_by_the_next_points(program, profile):
     after = T0 + days(40)
     ledger.settle_accounts(account_ids=ledger.due_account_ids(now=after), now=after)
     assert balance(program, profile, at=after) == {
-        "active": 0, "pending": 0, "expired": 20, "spent": 80, "tentative": 0
+        "active": 0,
+        "pending": 0,
+        "expired": 20,
+        "spent": 80,
+        "tentative": 0,
     }
     assert cached(program, profile) == {"active": 0, "pending": 0, "expired": 20, "spent": 80}
 

@@ -30,8 +30,14 @@ def recompute(program, at):
 
 @pytest.mark.parametrize(
     ("points", "expected"),
-    [(0, "Bronze"), (99, "Bronze"), (100, "Silver"), (499, "Silver"), (500, "Gold"),
-     (10**9, "Gold")],
+    [
+        (0, "Bronze"),
+        (99, "Bronze"),
+        (100, "Silver"),
+        (499, "Silver"),
+        (500, "Gold"),
+        (10**9, "Gold"),
+    ],
 )
 def test_point_balance_boundaries(program, profile, make_structure, points, expected):
     make_structure()
@@ -239,7 +245,8 @@ def test_preview_counts_customers_per_tier_including_those_without_points(
 def test_ladder_counts_current_members(program, organization, make_structure):
     structure = make_structure()
     for who, points in zip(
-        CustomerProfileFactory.create_batch(3, organization=organization), (10, 150, 160),
+        CustomerProfileFactory.create_batch(3, organization=organization),
+        (10, 150, 160),
         strict=True,
     ):
         earn(program, who, points, T0)
