@@ -1,5 +1,6 @@
 """Loyalty programs (with their cards and ledgers), tier structures and tiers."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -51,6 +52,11 @@ class LoyaltyProgramViewSet(
     idempotent_actions = frozenset(
         {"create", "cards", "card_add_points", "card_deduct_points", "add_points", "deduct_points"}
     )
+
+    def filter_queryset(self, queryset):
+        # the list's filters (kind, status) must not apply to the nested ledger routes, whose
+        # own `status` parameter means something else
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def perform_create(self, serializer):
         serializer.instance = services.create_loyalty_program(
@@ -207,8 +213,9 @@ class LoyaltyProgramViewSet(
         owner = self._owner(program, **owner_key)
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
+        user = request.user
         actor = ledger.Actor(
-            user=request.user if request.user.is_authenticated else None,
+            user=user if isinstance(user, get_user_model()) else None,
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
         )
         txn = service(program=program, actor=actor, **owner, **data.validated_data)
