@@ -49,7 +49,7 @@ def test_concurrent_earns_and_spends_on_one_profile_lose_nothing(organization):
                     else:
                         with lock:
                             spent.append(amount)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()

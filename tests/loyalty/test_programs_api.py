@@ -80,9 +80,7 @@ def test_cards_create_list_and_link_profile(api, card_program, organization):
     assert api.patch(f"{cards}/C-1", {"status": "inactive"}, format="json").status_code == 200
 
 
-def test_linking_another_organizations_profile_is_404(
-    api, card_program, other_organization
-):
+def test_linking_another_organizations_profile_is_404(api, card_program, other_organization):
     api.post(f"{PROGRAMS}/{card_program.pk}/cards", {"identifier": "C-1"}, format="json")
     CustomerProfileFactory(organization=other_organization, integration_id="mallory")
     response = api.post(
@@ -114,7 +112,11 @@ def test_profile_ledger_endpoints(api, program, profile, read_only_api):
 
     balances = api.get(f"{base}/balances").json()
     assert balances["balance"] == {
-        "active": 70, "pending": 0, "expired": 0, "spent": 30, "tentative": 70
+        "active": 70,
+        "pending": 0,
+        "expired": 0,
+        "spent": 30,
+        "tentative": 70,
     }
     past = api.get(f"{base}/balances", {"end_date": "2000-01-01T00:00:00Z"}).json()
     assert past["balance"]["active"] == 0
