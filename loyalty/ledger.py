@@ -79,13 +79,17 @@ def lock_account(
 ) -> PointsAccount:
     """The account's balance row, created if needed, locked until the transaction ends."""
     owner = {"profile": profile} if profile is not None else {"card": card}
-    account, _ = PointsAccount.objects.get_or_create(
-        program=program,
-        subledger_id=subledger_id,
-        **owner,
-        defaults={"organization_id": program.organization_id},
-    )
-    return PointsAccount.objects.select_for_update().get(pk=account.pk)
+    locked = PointsAccount.objects.select_for_update()
+    try:
+        return locked.get(program=program, subledger_id=subledger_id, **owner)
+    except PointsAccount.DoesNotExist:
+        account, _ = PointsAccount.objects.get_or_create(  # safe against a concurrent create
+            program=program,
+            subledger_id=subledger_id,
+            **owner,
+            defaults={"organization_id": program.organization_id},
+        )
+        return locked.get(pk=account.pk)
 
 
 def _existing_for_reference(
@@ -104,7 +108,9 @@ def _existing_for_reference(
 
 
 def _record(**fields) -> PointsTransaction:
-    try:
+    if not fields.get("reference"):
+        return PointsTransaction.objects.create(**fields)
+    try:  # a concurrent write with the same reference on another account
         with transaction.atomic():
             return PointsTransaction.objects.create(**fields)
     except IntegrityError as exc:
@@ -171,7 +177,8 @@ def earn_points(
         api_key=actor.api_key,
         created_at=now,
     )
-    lot = PointsLot.objects.create(
+    active_now = activates_at <= now
+    lot = PointsLot(
         organization_id=program.organization_id,
         program=program,
         account=account,
@@ -180,13 +187,19 @@ def earn_points(
         remaining=amount,
         activates_at=activates_at,
         expires_at=expires_at,
-        counted_as="pending",
+        counted_as="active" if active_now else "pending",
         created_at=now,
     )
-    account.pending_points += amount
-    if activates_at <= now:
-        _activate(account, lot, now)
-    account.save()
+    if active_now:
+        account.active_points += amount
+        if account.debt_points > 0:
+            _cover_debt(account, lot, now, save_lot=True)
+        else:
+            lot.save(force_insert=True)
+    else:
+        account.pending_points += amount
+        lot.save(force_insert=True)
+    _save_balances(account)
     _after_change(account, now=now, activity="earning")
     return txn
 
@@ -248,22 +261,31 @@ def spend_points(
     )
     left = amount
     allocations, changed = [], []
-    for lot in lots.iterator(chunk_size=200):
-        take = min(left, lot.remaining)
-        lot.remaining -= take
-        left -= take
-        changed.append(lot)
-        allocations.append(
-            PointsAllocation(transaction=txn, lot_id=lot.pk, amount=take, created_at=now)
-        )
-        if left == 0:
+    batch = 8  # most spends touch one or two lots; fetch more only when needed
+    while left > 0:
+        fetched = list(lots[len(changed) : len(changed) + batch])
+        for lot in fetched:
+            take = min(left, lot.remaining)
+            lot.remaining -= take
+            left -= take
+            changed.append(lot)
+            allocations.append(
+                PointsAllocation(transaction=txn, lot_id=lot.pk, amount=take, created_at=now)
+            )
+            if left == 0:
+                break
+        if len(fetched) < batch:
             break
+        batch *= 4
     PointsAllocation.objects.bulk_create(allocations)
-    PointsLot.objects.bulk_update(changed, ["remaining"])
+    if len(changed) == 1:
+        PointsLot.objects.filter(pk=changed[0].pk).update(remaining=changed[0].remaining)
+    elif changed:
+        PointsLot.objects.bulk_update(changed, ["remaining"])
     account.active_points -= amount
     account.spent_points += amount
     account.debt_points += left
-    account.save()
+    _save_balances(account)
     _after_change(account, now=now, activity="spending")
     return txn
 
@@ -320,7 +342,24 @@ def _activate(account: PointsAccount, lot: PointsLot, now: dt.datetime) -> None:
     lot.save(update_fields=["counted_as", "remaining"])
 
 
-def _cover_debt(account: PointsAccount, lot: PointsLot, now: dt.datetime) -> None:
+def _save_balances(account: PointsAccount) -> None:
+    account.save(
+        update_fields=[
+            "active_points",
+            "pending_points",
+            "expired_points",
+            "spent_points",
+            "debt_points",
+            "updated_at",
+        ]
+    )
+
+
+def _cover_debt(
+    account: PointsAccount, lot: PointsLot, now: dt.datetime, save_lot: bool = False
+) -> None:
+    """Let a lot that just became active cover the account's overdraft, oldest spend first.
+    With `save_lot`, the (new) lot is inserted before its allocations are."""
     spends = (
         PointsTransaction.objects.filter(account=account, amount__lt=0)
         .exclude(kind=Kind.EXPIRATION)
@@ -342,6 +381,8 @@ def _cover_debt(account: PointsAccount, lot: PointsLot, now: dt.datetime) -> Non
         account.debt_points -= take
         if lot.remaining == 0 or account.debt_points == 0:
             break
+    if save_lot:
+        lot.save(force_insert=True)
     PointsAllocation.objects.bulk_create(allocations)
 
 
@@ -388,7 +429,7 @@ def settle_account(account: PointsAccount, *, now: dt.datetime | None = None) ->
         lot.counted_as = "expired"
     PointsTransaction.objects.bulk_create(expirations)
     PointsLot.objects.bulk_update(expiring, ["remaining", "counted_as"])
-    account.save()
+    _save_balances(account)
     return True
 
 

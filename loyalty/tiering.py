@@ -42,13 +42,17 @@ RECOMPUTE_BATCH = 500
 
 
 def active_structure(program_id) -> TierStructure | None:
-    structure = (
-        TierStructure.objects.filter(program_id=program_id, status=TierStructure.Status.ACTIVE)
-        .select_related("program")
-        .first()
+    """The program's ACTIVE structure with its `ladder` (tiers by order), in one query; None
+    when there is none (or it has no tiers left)."""
+    tiers = list(
+        Tier.objects.filter(
+            structure__program_id=program_id, structure__status=TierStructure.Status.ACTIVE
+        ).select_related("structure__program")
     )
-    if structure is not None:
-        structure.ladder = sorted(structure.tiers.all(), key=lambda t: t.order)
+    if not tiers:
+        return None
+    structure = tiers[0].structure
+    structure.ladder = sorted(tiers, key=lambda t: t.order)
     return structure
 
 
