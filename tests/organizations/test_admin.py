@@ -190,6 +190,11 @@ def test_seed_demo_loads_a_usable_organization(client):
     response = client.get("/api/v1/customer-profiles", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 20
+    # the demo has a loyalty program with points and tiers, seeded once however often it runs
+    from loyalty.models import PointsTransaction, TierAssignment
+
+    assert PointsTransaction.objects.count() == 20
+    assert TierAssignment.objects.filter(tier__isnull=False).count() == 20
     old = re.search(r"API key\s+: (\S+)", out.getvalue()).group(1)
     assert (
         client.get("/api/v1/customer-profiles", HTTP_AUTHORIZATION=f"Bearer {old}").status_code

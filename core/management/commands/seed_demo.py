@@ -6,6 +6,9 @@ from django.db import transaction
 
 from customers.models import CustomerProfile
 from customers.services import bulk_upsert_customer_profiles
+from loyalty import ledger
+from loyalty import services as loyalty_services
+from loyalty.models import LoyaltyProgram
 from organizations.models import ApiKey, Organization, Role
 from organizations.services import (
     add_organization_member,
@@ -112,6 +115,8 @@ class Command(BaseCommand):
             items=[{"integration_id": f"tea-{n:03d}", "first_name": "Other"} for n in range(5)],
         )
 
+        program = seed_loyalty(organization, rng)
+
         # The secret is only known at creation: rotate the demo key on every run.
         for old in ApiKey.objects.filter(organization=organization, name=DEMO_KEY_NAME):
             revoke_api_key(api_key=old)
@@ -125,6 +130,7 @@ class Command(BaseCommand):
                     "",
                     "  Loyalty back-office demo is ready",
                     f"  Organization : {organization.name} ({count} customer profiles)",
+                    f"  Loyalty      : {program.name} (Bronze / Silver / Gold tiers)",
                     "  Admin        : http://127.0.0.1:8000/admin/",
                     f"  Login        : {DEMO_USER} / {DEMO_PASSWORD}",
                     "  API docs     : http://127.0.0.1:8000/api/docs/",
@@ -135,3 +141,37 @@ class Command(BaseCommand):
                 ]
             )
         )
+
+
+def seed_loyalty(organization, rng):
+    """A points program with an active Bronze/Silver/Gold ladder and some points per customer.
+    Earns carry a reference, so running the seed again adds nothing."""
+    program = LoyaltyProgram.objects.filter(organization=organization, name="Coffee Club").first()
+    if program is None:
+        program = loyalty_services.create_loyalty_program(
+            organization=organization,
+            data={"name": "Coffee Club", "points_validity_days": 365, "timezone": "Europe/London"},
+        )
+    if not program.tier_structures.exists():
+        structure = loyalty_services.create_tier_structure(
+            program=program,
+            data={"name": "Coffee tiers", "downgrade_type": "MULTI_LEVEL"},
+            tiers=[
+                {"name": "Bronze", "order": 1, "min_points": 0, "max_points": 199},
+                {"name": "Silver", "order": 2, "min_points": 200, "max_points": 599},
+                {"name": "Gold", "order": 3, "min_points": 600, "max_points": None},
+            ],
+        )
+        loyalty_services.set_tier_structure_status(structure=structure, status="ACTIVE")
+    for profile in CustomerProfile.objects.filter(organization=organization).order_by(
+        "integration_id"
+    ):
+        ledger.earn_points(
+            program=program,
+            profile=profile,
+            amount=rng.randint(1, 900),
+            kind="import",
+            reason="Demo points",
+            reference=f"seed-{profile.integration_id}",
+        )
+    return program
