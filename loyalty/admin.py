@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.errors import ConflictError
 from customers.models import CustomerProfile
-from organizations.admin_base import TenantAdmin
+from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin
 from organizations.tenancy import user_can_write, user_roles
 
 from . import ledger, selectors, services
@@ -174,7 +174,7 @@ class TierStructureAdmin(TenantAdmin):
     form = TierStructureForm
     inlines = (TierInline,)
     list_display = ("name", "program", "type", "status", "tier_count", "updated_at")
-    list_filter = ("status", "type", "program")
+    list_filter = ("status", "type", ("program", ScopedRelatedListFilter))
     search_fields = ("name", "program__name")
     readonly_fields = (
         "organization",
@@ -293,10 +293,13 @@ class TierStructureAdmin(TenantAdmin):
         data = {
             f: form.cleaned_data[f] for f in services.STRUCTURE_FIELDS if f in form.cleaned_data
         }
+        program = obj.program if change else form.cleaned_data["program"]
+        if not user_can_write(request.user, program.organization_id):
+            raise PermissionDenied
         if change:
             saved = services.update_tier_structure(structure=obj, data=data)
         else:
-            saved = services.create_tier_structure(program=form.cleaned_data["program"], data=data)
+            saved = services.create_tier_structure(program=program, data=data)
         obj.pk = saved.pk
         obj._state.adding = False
         obj.status = saved.status
@@ -523,7 +526,7 @@ class PointsTransactionAdmin(TenantAdmin):
     """The ledger, read-only: corrections are new transactions (program page)."""
 
     list_display = ("created_at", "program", "owner", "subledger", "amount", "kind", "reason")
-    list_filter = ("kind", "program")
+    list_filter = ("kind", ("program", ScopedRelatedListFilter))
     search_fields = ("=account__profile__integration_id", "=account__card__identifier", "reason")
     search_help_text = "Exact customer integration id or card identifier, or words of the reason."
     list_select_related = ("program", "account__profile", "account__card")

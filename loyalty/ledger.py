@@ -121,10 +121,15 @@ def _record(**fields) -> PointsTransaction:
 
 
 def _validity(program: LoyaltyProgram, now: dt.datetime, activates_at, expires_at):
-    if activates_at is None:
-        activates_at = now + dt.timedelta(days=program.pending_days or 0)
-    if expires_at is None and program.points_validity_days:
-        expires_at = activates_at + dt.timedelta(days=program.points_validity_days)
+    try:
+        if activates_at is None:
+            activates_at = now + dt.timedelta(days=program.pending_days or 0)
+        if expires_at is None and program.points_validity_days:
+            expires_at = activates_at + dt.timedelta(days=program.points_validity_days)
+    except OverflowError:
+        raise ValidationError(
+            {"activates_at": "Points would expire after the year 9999; choose an earlier date."}
+        ) from None
     if expires_at is not None and expires_at <= activates_at:
         raise ValidationError({"expires_at": "Points must expire after they become active."})
     return activates_at, expires_at

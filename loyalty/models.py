@@ -17,11 +17,14 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
 from organizations.models import TenantModel
+
+MAX_DAYS = 36_500  # a hundred years: further than any program plans, well inside datetime
 
 
 def validate_timezone(value: str) -> None:
@@ -43,11 +46,15 @@ class LoyaltyProgram(TenantModel):
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PROFILE)
     points_validity_days = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Days earned points stay active. Empty: they never expire."
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_DAYS)],
+        help_text="Days earned points stay active. Empty: they never expire.",
     )
     pending_days = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MaxValueValidator(MAX_DAYS)],
         help_text="Days earned points stay pending before they can be spent. Empty: at once.",
     )
     allow_negative_balance = models.BooleanField(
@@ -475,6 +482,9 @@ class TierChange(TenantModel):
     to_tier = models.ForeignKey(
         Tier, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # names as they were, so the history reads right after a tier is renamed or removed
+    from_tier_name = models.CharField(max_length=200, blank=True)
+    to_tier_name = models.CharField(max_length=200, blank=True)
     reason = models.CharField(max_length=12, choices=Reason.choices)
     points = models.BigIntegerField(help_text="The qualifying points at the time.")
     created_at = models.DateTimeField(default=dj_timezone.now, editable=False)

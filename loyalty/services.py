@@ -12,11 +12,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from core.errors import ConflictError
-from core.validators import iter_json_scalars
+from core.validators import is_clean_text, iter_json_scalars
 from customers.models import CustomerProfile
 from organizations.models import Organization
 
-from .models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
+from .models import LoyaltyCard, LoyaltyProgram, Tier, TierAssignment, TierStructure
 
 Status = TierStructure.Status
 
@@ -112,11 +112,20 @@ def create_loyalty_card(
         status=status,
     )
     card.full_clean(exclude=["organization", "program"], validate_unique=False)
-    if LoyaltyCard.objects.filter(program=program, identifier=identifier).exists():
+    if "/" in identifier or not is_clean_text(identifier) or identifier != identifier.strip():
         raise ValidationError(
-            {"identifier": "This program already has a card with this identifier."}
+            {"identifier": "Use printable text without “/” or surrounding spaces."}
         )
-    card.save()
+    duplicate = ValidationError(
+        {"identifier": "This program already has a card with this identifier."}
+    )
+    if LoyaltyCard.objects.filter(program=program, identifier=identifier).exists():
+        raise duplicate
+    try:
+        with transaction.atomic():
+            card.save()
+    except IntegrityError:  # created concurrently
+        raise duplicate from None
     return card
 
 
@@ -142,12 +151,18 @@ def link_card_profile(*, card: LoyaltyCard, profile: CustomerProfile) -> bool:
 # -- tier structures and tiers ----------------------------------------------------------------
 
 
+# the longest period accepted per unit: a hundred years
+MAX_PERIOD = {"HOUR": 876_000, "DAY": 36_500, "MONTH": 1_200, "YEAR": 100}
+
+
 def _period_errors(value, unit, value_field: str, unit_field: str, what: str) -> dict:
     errors = {}
     if value is None:
         errors[value_field] = f"{what} needs a period value."
     elif value < 1:
         errors[value_field] = f"{what} period must be at least 1."
+    elif unit in MAX_PERIOD and value > MAX_PERIOD[unit]:
+        errors[value_field] = f"{what} period is at most {MAX_PERIOD[unit]:,} {unit}s."
     if not unit:
         errors[unit_field] = f"{what} needs a period unit (HOUR, DAY, MONTH or YEAR)."
     return errors
@@ -400,6 +415,8 @@ def update_tier_structure(
                 raise ValidationError({"tiers": [f"Tier id {tier_id} is not in this structure."]})
             new_tiers.append(_build_tier(structure, item, current.pop(tier_id, None)))
         validate_tiers(new_tiers)
+        if not new_tiers and structure.status == Status.ACTIVE:
+            raise ValidationError({"tiers": ["An active tier structure needs at least one tier."]})
         Tier.objects.filter(pk__in=list(current)).delete()
         _save_tiers(structure, new_tiers)
     _after_ladder_change(structure)
@@ -441,6 +458,10 @@ def update_tier(*, tier: Tier, data: Mapping) -> Tier:
 def delete_tier(*, tier: Tier) -> None:
     structure = TierStructure.objects.select_for_update().get(pk=tier.structure_id)
     _assert_editable(structure)
+    if structure.status == Status.ACTIVE and not structure.tiers.exclude(pk=tier.pk).exists():
+        raise ValidationError(
+            {"tiers": ["An active tier structure needs at least one tier; deactivate it first."]}
+        )
     tier.delete()
     _after_ladder_change(structure)
 
@@ -450,7 +471,8 @@ def _after_ladder_change(structure: TierStructure) -> None:
         from .tasks import recompute_program_tiers_task
 
         program_id = str(structure.program_id)
-        transaction.on_commit(lambda: recompute_program_tiers_task.delay(program_id))
+        # everyone: a changed ladder can move customers who have no ledger write due
+        transaction.on_commit(lambda: recompute_program_tiers_task.delay(program_id, True))
 
 
 @transaction.atomic
@@ -488,6 +510,10 @@ def set_tier_structure_status(*, structure: TierStructure, status: str) -> TierS
             structure.save(update_fields=["status", "updated_at"])
     except IntegrityError as exc:  # another activation committed in between
         raise ConflictError("Another tier structure of this program was activated.") from exc
+    if status == Status.INACTIVE:
+        # nobody holds a tier of an inactive structure; a later re-activation starts afresh
+        # (the tier history stays)
+        TierAssignment.objects.filter(structure=structure).delete()
     if status == Status.ACTIVE:
         from .tasks import recompute_program_tiers_task
 

@@ -167,14 +167,17 @@ def recompute_tier(
     changes: list[TierChange] = []
 
     def change(to_tier, reason):
+        from_tier = assignment.tier if assignment else None
         changes.append(
             TierChange(
                 organization_id=account.organization_id,
                 program_id=account.program_id,
                 structure=structure,
                 account=account,
-                from_tier=assignment.tier if assignment else None,
+                from_tier=from_tier,
                 to_tier=to_tier,
+                from_tier_name=from_tier.name if from_tier else "",
+                to_tier_name=to_tier.name if to_tier else "",
                 reason=reason,
                 points=points,
                 created_at=now,
@@ -204,6 +207,10 @@ def recompute_tier(
         assignment.downgrade_at,
         assignment.last_activity_at,
     )
+    if structure.expiration_type == E.NO_EXPIRATION:
+        assignment.expires_at = None  # the structure stopped expiring tiers
+    elif assignment.tier_id is not None and assignment.expires_at is None:
+        assignment.expires_at = _expiry(structure, now)  # it started: the period starts now
     if _counts_as_activity(structure, activity):
         assignment.last_activity_at = now
         if assignment.tier_id is not None:

@@ -79,8 +79,9 @@ class TenantAdmin(admin.ModelAdmin):
         if related is Organization:
             kwargs["queryset"] = writable_organizations(request.user, self.write_roles)
         elif not request.user.is_superuser and _is_tenant_model(related):
+            # a row can only point at rows of organizations the user may write in
             kwargs["queryset"] = related._default_manager.filter(
-                organization_id__in=list(user_roles(request.user))
+                organization__in=writable_organizations(request.user, self.write_roles)
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
@@ -107,3 +108,16 @@ class OrganizationListFilter(admin.RelatedFieldListFilter):
         if not request.user.is_superuser:
             organizations = organizations.filter(id__in=list(user_roles(request.user)))
         return [(org.pk, org.name) for org in organizations]
+
+
+class ScopedRelatedListFilter(admin.RelatedFieldListFilter):
+    """A list filter on a tenant-owned foreign key that offers only the user's organizations'
+    rows (the default filter lists every organization's)."""
+
+    def field_choices(self, field, request, model_admin):
+        related = field.related_model
+        queryset = related._default_manager.all()
+        if not request.user.is_superuser:
+            queryset = queryset.filter(organization_id__in=list(user_roles(request.user)))
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        return [(obj.pk, str(obj)) for obj in queryset.order_by(*ordering)]

@@ -497,8 +497,12 @@ class TransactionsQuerySerializer(serializers.Serializer):
 
 
 class TierChangeSerializer(serializers.ModelSerializer):
-    from_tier = serializers.CharField(source="from_tier.name", default=None)
-    to_tier = serializers.CharField(source="to_tier.name", default=None)
+    from_tier = serializers.CharField(source="from_tier_name", allow_null=True)
+    to_tier = serializers.CharField(source="to_tier_name", allow_null=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {k: (v if v != "" else None) for k, v in data.items()}
 
     class Meta:
         model = TierChange

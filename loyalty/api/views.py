@@ -8,11 +8,12 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api.errors import Conflict, django_validation_error_to_drf
-from core.api.viewsets import TenantViewSet
+from core.api.viewsets import MAX_LOOKUP_LENGTH, TenantViewSet
+from core.validators import is_clean_text
 from customers.models import CustomerProfile
 from loyalty import ledger, selectors, services
 from loyalty.filters import TierFilter, TierStructureFilter
@@ -78,6 +79,7 @@ class LoyaltyProgramViewSet(
     # -- owners -------------------------------------------------------------------------------
 
     def _card(self, program, card_identifier) -> LoyaltyCard:
+        _assert_storable(card_identifier)
         return get_object_or_404(
             LoyaltyCard.objects.prefetch_related("profiles"),
             program=program,
@@ -85,6 +87,7 @@ class LoyaltyProgramViewSet(
         )
 
     def _profile(self, integration_id) -> CustomerProfile:
+        _assert_storable(integration_id)
         return get_object_or_404(
             CustomerProfile, organization=self.organization, integration_id=integration_id
         )
@@ -357,9 +360,15 @@ class LoyaltyProgramViewSet(
         owner = self._owner(program, integration_id=integration_id)
         changes = TierChange.objects.filter(
             program=program, account__subledger_id="", account__profile=owner["profile"]
-        ).select_related("from_tier", "to_tier")
+        )
         page = self.paginate_queryset(changes)
         return self.get_paginated_response(s.TierChangeSerializer(page, many=True).data)
+
+
+def _assert_storable(value: str) -> None:
+    """No card or profile can have such a key: 404 rather than a database error."""
+    if len(value) > MAX_LOOKUP_LENGTH or not is_clean_text(value):
+        raise NotFound()
 
 
 def _query(request, *list_params) -> dict:
