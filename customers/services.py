@@ -100,8 +100,9 @@ def bulk_upsert_customer_profiles(
     """Create or update many profiles in one statement, after validating every item.
 
     Any invalid item (or an integration_id repeated in the batch) raises BatchValidationError
-    listing every bad item by index, and nothing is written. Existing rows are locked in pk
-    order while they are merged, so concurrent batches cannot lose each other's changes.
+    listing every bad item by index, and nothing is written. Existing rows are locked while
+    they are merged, so concurrent batches cannot lose each other's changes; both the lock and
+    the INSERT take rows in integration_id order, so overlapping batches never deadlock.
     """
     if len(items) > BULK_UPSERT_LIMIT:
         raise ValidationError(f"At most {BULK_UPSERT_LIMIT} profiles per call.")
@@ -123,7 +124,7 @@ def bulk_upsert_customer_profiles(
         profile.integration_id: profile
         for profile in CustomerProfile.objects.select_for_update()
         .filter(organization=organization, integration_id__in=list(first_index))
-        .order_by("pk")
+        .order_by("integration_id")  # the order the INSERT below takes its row locks in
     }
     now = timezone.now()
     results: list[tuple[CustomerProfile, bool]] = []
