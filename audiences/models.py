@@ -1,1 +1,211 @@
-"""Models arrive with this app's issue."""
+"""Audiences (Fanfare / Talon.One): rule-based or hand-made sets of customer profiles.
+
+An audience's rules (`AudienceRule`) are compiled into one queryset over customer profiles
+(`audiences.rules`); a refresh applies the difference to `AudienceMembership` set-based. Members
+added by an import or the API are kept by refreshes; only `rule` members follow the rules.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from organizations.models import Organization, TenantModel
+
+
+class AudienceGroup(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=50, blank=True, help_text='What the group holds, e.g. "loyalty_tiers".'
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="uniq_audience_group")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "created_at", "id"], name="group_org_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(TenantModel):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    group = models.ForeignKey(
+        AudienceGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="audiences"
+    )
+    icon_name = models.CharField(max_length=100, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    archived = models.BooleanField(default=False)
+    refresh_interval_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Refresh the rule members this often. Empty: by hand."
+    )
+    last_refreshed_at = models.DateTimeField(null=True, blank=True)
+    next_refresh_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the scheduler refreshes it next."
+    )
+    refresh_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    refresh_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    member_count = models.PositiveIntegerField(default=0, editable=False)
+    # tier-range audiences (seed 000): members have start_value..end_value points in `program`
+    order = models.PositiveIntegerField(null=True, blank=True)
+    start_value = models.BigIntegerField(null=True, blank=True)
+    end_value = models.BigIntegerField(null=True, blank=True, help_text="Empty: no upper limit.")
+    program = models.ForeignKey(
+        "loyalty.LoyaltyProgram",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tier_audiences",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_value__isnull=True)
+                | Q(start_value__isnull=False, end_value__gte=models.F("start_value")),
+                name="audience_range_ordered",
+            ),
+            models.UniqueConstraint(
+                fields=["group", "order"],
+                condition=Q(order__isnull=False),
+                name="uniq_audience_order_in_group",
+            ),
+            # On PostgreSQL, tier ranges within a group are kept apart by an exclusion
+            # constraint too (migration 0002, `audience_ranges_do_not_overlap`).
+        ]
+        indexes = [
+            models.Index(
+                fields=["organization", "created_at", "id"], name="audience_org_created_idx"
+            ),
+            models.Index(fields=["archived", "next_refresh_at"], name="audience_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AudienceRule(TenantModel):
+    """One condition. Rules with the same `condition_group` are ANDed; groups are ORed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="rules")
+    field = models.CharField(max_length=200)
+    operator = models.CharField(max_length=12)
+    values = models.JSONField(default=list, blank=True)
+    position = models.PositiveIntegerField(default=0)
+    condition_group = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("condition_group", "position", "id")
+
+    def __str__(self) -> str:
+        return f"{self.field} {self.operator} {self.values}"
+
+
+class AudienceMembership(models.Model):
+    """A profile in an audience. Scoped through the audience; `organization` is kept for
+    tenancy checks but not indexed on its own (the table is the big one)."""
+
+    class Source(models.TextChoices):
+        RULE = "rule", "Rule"
+        IMPORT = "import", "Import"
+        API = "api", "API"
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="memberships")
+    profile = models.ForeignKey(
+        "customers.CustomerProfile", on_delete=models.CASCADE, related_name="audience_memberships"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.RULE)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["audience", "profile"], name="uniq_audience_member")
+        ]
+        indexes = [
+            models.Index(fields=["audience", "added_at", "id"], name="member_audience_added_idx"),
+            models.Index(fields=["profile"], name="member_profile_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile_id} in {self.audience_id}"
+
+
+class AudienceRefresh(models.Model):
+    """The refresh log: what each refresh changed and how long it took."""
+
+    class Status(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        SKIPPED = "skipped", "Skipped (another refresh was running)"
+        FAILED = "failed", "Failed"
+
+    id = models.BigAutoField(primary_key=True)
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="refreshes")
+    status = models.CharField(max_length=10, choices=Status.choices)
+    added = models.PositiveIntegerField(default=0)
+    removed = models.PositiveIntegerField(default=0)
+    member_count = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["audience", "started_at"], name="refresh_audience_idx")]
+
+    def __str__(self) -> str:
+        return f"+{self.added} -{self.removed} ({self.status})"
+
+
+class SyncSource(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        SYNCING = "SYNCING", "Syncing"
+        SYNCED = "SYNCED", "Synced"
+        FAILED = "FAILED", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="sync_sources")
+    vendor = models.CharField(max_length=100)
+    external_id = models.CharField(max_length=255)
+    source_data = models.JSONField(default=dict, blank=True)
+    sync_status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    is_primary = models.BooleanField(default=False)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audience"],
+                condition=Q(is_primary=True),
+                name="one_primary_sync_source",
+                violation_error_message="An audience has at most one primary sync source.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.vendor}:{self.external_id}"

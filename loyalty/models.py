@@ -22,6 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
+from core.ranges import range_label
 from organizations.models import TenantModel
 
 MAX_DAYS = 36_500  # a hundred years: further than any program plans, well inside datetime
@@ -264,8 +265,7 @@ class Tier(TenantModel):
 
     @property
     def range_label(self) -> str:
-        upper = "∞" if self.max_points is None else f"{self.max_points:,}"
-        return f"{self.min_points:,} to {upper}"
+        return range_label(self.min_points, self.max_points)
 
 
 class PointsAccount(TenantModel):

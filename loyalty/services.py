@@ -4,7 +4,6 @@ Points live in `loyalty.ledger`, tier assignment in `loyalty.tiering`.
 """
 
 import datetime as dt
-import itertools
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
@@ -12,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from core.errors import ConflictError
+from core.ranges import Rung, ladder_errors
 from core.validators import is_clean_text, iter_json_scalars
 from customers.models import CustomerProfile
 from organizations.models import Organization
@@ -294,41 +294,14 @@ def validate_tier_structure(structure: TierStructure) -> None:
         raise ValidationError(errors)
 
 
-def _tier_label(tier: Tier) -> str:
-    return f"“{tier.name}” (order {tier.order}, {tier.range_label})"
-
-
 def validate_tiers(tiers: Sequence[Tier]) -> None:
     """Orders unique, ranges well-formed and not overlapping; errors name the other tier.
 
     Raises ValidationError {"tiers": [...]} where each message starts with the tier's position
-    ("Tier 2: …") so callers can point at the row.
+    ("Tier 2 (“Silver”): …") so callers can point at the row.
     """
-    errors: list[str] = []
-    by_order: dict[int, Tier] = {}
-    for index, tier in enumerate(tiers):
-        prefix = f"Tier {index + 1} (“{tier.name}”)"
-        if tier.min_points is None or tier.min_points < 0:
-            errors.append(f"{prefix}: min_points must be 0 or more.")
-            continue
-        if tier.max_points is not None and tier.max_points < tier.min_points:
-            errors.append(f"{prefix}: max_points must not be below min_points.")
-            continue
-        if tier.order in by_order:
-            other = _tier_label(by_order[tier.order])
-            errors.append(f"{prefix}: order {tier.order} is already used by {other}.")
-            continue
-        by_order[tier.order] = tier
-    valid = list(by_order.values())
-    valid.sort(key=lambda t: t.min_points)
-    for lower, upper in itertools.pairwise(valid):
-        if lower.max_points is None or lower.max_points >= upper.min_points:
-            index = list(tiers).index(upper) + 1
-            errors.append(
-                f"Tier {index} (“{upper.name}”): range {upper.range_label} overlaps "
-                f"{_tier_label(lower)}."
-            )
-    if errors:
+    rungs = [Rung(t.name, t.order, t.min_points, t.max_points) for t in tiers]
+    if errors := ladder_errors(rungs):
         raise ValidationError({"tiers": errors})
 
 

@@ -1,0 +1,293 @@
+"""The rule compiler: audience rules -> one queryset over customer profiles (one SQL query).
+
+Fields
+- profile columns: integration_id, email, msisdn, first_name, last_name (text) and
+  created_at, updated_at (date-times, ISO 8601 values);
+- `attributes.<key>`: a custom attribute (JSON scalars);
+- `loyalty.points.<program id>`: the active points of the profile's main ledger in a
+  profile-based program (0 without an account);
+- `loyalty.tier.<program id>`: the name of the tier the profile holds in the program's active
+  tier structure.
+Operators: eq, neq, in, not_in, gt, gte, lt, lte, between, contains, exists, not_exists. Rules
+with the same `condition_group` are ANDed; the groups are ORed. `neq`/`not_in` also match
+profiles that lack the value (an attribute that is not set, no tier).
+"""
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from core.validators import is_clean_text
+from customers.models import CustomerProfile
+from customers.validators import is_valid_attribute_key
+from loyalty.models import LoyaltyProgram, PointsAccount, TierAssignment, TierStructure
+
+TEXT_FIELDS = ("integration_id", "email", "msisdn", "first_name", "last_name")
+DATETIME_FIELDS = ("created_at", "updated_at")
+OPERATORS = (
+    "eq",
+    "neq",
+    "in",
+    "not_in",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "between",
+    "contains",
+    "exists",
+    "not_exists",
+)
+ALLOWED = {
+    "text": {"eq", "neq", "in", "not_in", "contains", "exists", "not_exists"},
+    "datetime": {"gt", "gte", "lt", "lte", "between"},
+    "json": set(OPERATORS),
+    "number": {"eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between"},
+    "tier": {"eq", "neq", "in", "not_in", "exists", "not_exists"},
+}
+MAX_VALUES = 1000
+MAX_VALUE_LENGTH = 500
+MAX_RULES = 100
+
+
+@dataclass(frozen=True)
+class Rule:
+    field: str
+    operator: str
+    values: list
+    condition_group: int = 0
+    position: int = 0
+
+    @classmethod
+    def of(cls, item) -> "Rule":
+        get = item.get if isinstance(item, Mapping) else lambda k, d=None: getattr(item, k, d)
+        return cls(
+            field=get("field"),
+            operator=get("operator"),
+            values=get("values", []),
+            condition_group=get("condition_group", 0) or 0,
+            position=get("position", 0) or 0,
+        )
+
+
+@dataclass(frozen=True)
+class Compiled:
+    condition: Q
+    annotations: dict
+
+
+class RuleError(ValidationError):
+    pass
+
+
+def _fail(index: int, rule: Rule, message: str):
+    raise RuleError({"rules": [f"Rule {index + 1} ({rule.field} {rule.operator}): {message}"]})
+
+
+def _field_kind(field: str):
+    """(kind, detail) of a field name, or None if unknown."""
+    if field in TEXT_FIELDS:
+        return "text", field
+    if field in DATETIME_FIELDS:
+        return "datetime", field
+    if field.startswith("attributes."):
+        key = field.removeprefix("attributes.")
+        return ("json", key) if is_valid_attribute_key(key) else None
+    for prefix, kind in (("loyalty.points.", "number"), ("loyalty.tier.", "tier")):
+        if field.startswith(prefix):
+            try:
+                return kind, uuid.UUID(field.removeprefix(prefix))
+            except ValueError:
+                return None
+    return None
+
+
+def _arity_error(operator: str, values: list) -> str | None:
+    count = len(values)
+    if operator in ("exists", "not_exists"):
+        return None if count == 0 else "takes no values."
+    if operator == "between":
+        return None if count == 2 else "needs exactly two values (from, to)."
+    if operator in ("in", "not_in"):
+        return None if 1 <= count <= MAX_VALUES else f"needs 1 to {MAX_VALUES:,} values."
+    return None if count == 1 else "needs exactly one value."
+
+
+def _check_values(kind: str, values: list) -> str | None:
+    for value in values:
+        if isinstance(value, str):
+            if len(value) > MAX_VALUE_LENGTH or not is_clean_text(value):
+                return f"text values are at most {MAX_VALUE_LENGTH} characters of valid text."
+    if kind in ("text", "tier"):
+        if not all(isinstance(v, str) for v in values):
+            return "values must be text."
+    elif kind == "number":
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+            return "values must be whole numbers."
+    elif kind == "json":
+        if not all(isinstance(v, str | int | float | bool) for v in values):
+            return "values must be text, numbers or true/false."
+    return None
+
+
+def _parse_moment(value) -> dt.datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            day = parse_date(value)
+            moment = dt.datetime(day.year, day.month, day.day) if day else None
+    except ValueError:
+        return None
+    if moment is not None and timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, dt.UTC)
+    return moment
+
+
+def _ordered(lookup: str, operator: str, values: list) -> Q:
+    if operator == "between":
+        return Q(**{f"{lookup}__gte": values[0], f"{lookup}__lte": values[1]})
+    return Q(**{f"{lookup}__{operator}": values[0]})
+
+
+def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
+    kind_detail = _field_kind(rule.field or "")
+    if kind_detail is None:
+        _fail(index, rule, "unknown field.")
+    kind, detail = kind_detail
+    if rule.operator not in OPERATORS:
+        _fail(index, rule, f"unknown operator (use one of {', '.join(OPERATORS)}).")
+    if rule.operator not in ALLOWED[kind]:
+        _fail(index, rule, f"this operator does not apply to {kind} fields.")
+    values = rule.values
+    if not isinstance(values, list):
+        _fail(index, rule, "values must be a list.")
+    if message := _arity_error(rule.operator, values) or _check_values(kind, values):
+        _fail(index, rule, message)
+    op = rule.operator
+
+    if kind == "text":
+        field = detail
+        if field == "email":
+            values = [v.lower() for v in values]
+        if op == "eq":
+            return Q(**{field: values[0]})
+        if op == "neq":
+            return ~Q(**{field: values[0]})
+        if op == "in":
+            return Q(**{f"{field}__in": values})
+        if op == "not_in":
+            return ~Q(**{f"{field}__in": values})
+        if op == "contains":
+            return Q(**{f"{field}__icontains": values[0]})
+        return ~Q(**{field: ""}) if op == "exists" else Q(**{field: ""})
+
+    if kind == "datetime":
+        moments = [_parse_moment(v) for v in values]
+        if any(m is None for m in moments):
+            _fail(index, rule, "values must be ISO 8601 dates or date-times.")
+        if op == "between" and moments[0] > moments[1]:
+            _fail(index, rule, "the first value must not be after the second.")
+        return _ordered(detail, op, moments)
+
+    if kind == "json":
+        lookup = f"attributes__{detail}"
+        has = Q(attributes__has_key=detail)
+        if op == "exists":
+            return has
+        if op == "not_exists":
+            return ~has
+        if op in ("gt", "gte", "lt", "lte", "between"):
+            if len({type(v) for v in values}) > 1 or isinstance(values[0], bool):
+                _fail(index, rule, "compare with numbers or with text, not a mix or true/false.")
+            if op == "between" and values[0] > values[1]:
+                _fail(index, rule, "the first value must not be above the second.")
+            return has & _ordered(lookup, op, values)
+        if op == "contains":
+            if not isinstance(values[0], str):
+                _fail(index, rule, "contains needs a text value.")
+            return has & Q(**{f"{lookup}__icontains": values[0]})
+        matches = Q(**{lookup: values[0]}) if op in ("eq", "neq") else Q(**{f"{lookup}__in": values})
+        if op in ("eq", "in"):
+            return has & matches
+        return ~(has & matches)
+
+    program = LoyaltyProgram.objects.filter(organization=organization, pk=detail).first()
+    if program is None:
+        _fail(index, rule, "no such loyalty program.")
+    if program.kind != LoyaltyProgram.Kind.PROFILE:
+        _fail(index, rule, "a card-based program ranks cards, not customer profiles.")
+
+    if kind == "number":
+        if op == "between" and values[0] > values[1]:
+            _fail(index, rule, "the first value must not be above the second.")
+        name = f"_points_{program.pk.hex}"
+        annotations[name] = Coalesce(
+            Subquery(
+                PointsAccount.objects.filter(
+                    program_id=program.pk, profile=OuterRef("pk"), subledger_id=""
+                ).values("active_points")[:1]
+            ),
+            Value(0),
+        )
+        if op == "eq":
+            return Q(**{name: values[0]})
+        if op == "neq":
+            return ~Q(**{name: values[0]})
+        if op == "in":
+            return Q(**{f"{name}__in": values})
+        if op == "not_in":
+            return ~Q(**{f"{name}__in": values})
+        return _ordered(name, op, values)
+
+    # tier
+    held = TierAssignment.objects.filter(
+        account__profile=OuterRef("pk"),
+        account__program_id=program.pk,
+        account__subledger_id="",
+        structure__status=TierStructure.Status.ACTIVE,
+        tier__isnull=False,
+    )
+    if op in ("exists", "not_exists"):
+        return Q(Exists(held)) if op == "exists" else ~Q(Exists(held))
+    names = values if op in ("in", "not_in") else values[:1]
+    in_tier = Q(Exists(held.filter(tier__name__in=names)))
+    return in_tier if op in ("eq", "in") else ~in_tier
+
+
+def compile_rules(*, organization, rules: Iterable) -> Compiled:
+    """Validate and compile rules; raises ValidationError {"rules": ["Rule 2 (…): …"]}."""
+    specs = [Rule.of(item) for item in rules]
+    if len(specs) > MAX_RULES:
+        raise RuleError({"rules": [f"At most {MAX_RULES} rules per audience."]})
+    annotations: dict = {}
+    groups: dict[int, Q] = {}
+    for index, rule in enumerate(specs):
+        if not isinstance(rule.condition_group, int) or rule.condition_group < 0:
+            _fail(index, rule, "condition_group must be a whole number from 0.")
+        q = _compile_one(index, rule, organization, annotations)
+        groups[rule.condition_group] = groups.get(rule.condition_group, Q()) & q
+    condition = Q()
+    for q in groups.values():
+        condition |= q
+    return Compiled(condition=condition, annotations=annotations)
+
+
+def matching_profiles(*, organization, rules: Iterable):
+    """The profiles the rules select (none when there are no rules), as a queryset."""
+    rules = list(rules)
+    profiles = CustomerProfile.objects.filter(organization=organization)
+    if not rules:
+        return profiles.none()
+    compiled = compile_rules(organization=organization, rules=rules)
+    if compiled.annotations:
+        profiles = profiles.annotate(**compiled.annotations)
+    return profiles.filter(compiled.condition)
