@@ -122,18 +122,16 @@ def _arity_error(operator: str, values: list) -> str | None:
 
 def _check_values(kind: str, values: list) -> str | None:
     for value in values:
-        if isinstance(value, str):
-            if len(value) > MAX_VALUE_LENGTH or not is_clean_text(value):
-                return f"text values are at most {MAX_VALUE_LENGTH} characters of valid text."
+        if isinstance(value, str) and (len(value) > MAX_VALUE_LENGTH or not is_clean_text(value)):
+            return f"text values are at most {MAX_VALUE_LENGTH} characters of valid text."
     if kind in ("text", "tier"):
         if not all(isinstance(v, str) for v in values):
             return "values must be text."
     elif kind == "number":
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return "values must be whole numbers."
-    elif kind == "json":
-        if not all(isinstance(v, str | int | float | bool) for v in values):
-            return "values must be text, numbers or true/false."
+    elif kind == "json" and not all(isinstance(v, str | int | float | bool) for v in values):
+        return "values must be text, numbers or true/false."
     return None
 
 
@@ -215,7 +213,9 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
             if not isinstance(values[0], str):
                 _fail(index, rule, "contains needs a text value.")
             return has & Q(**{f"{lookup}__icontains": values[0]})
-        matches = Q(**{lookup: values[0]}) if op in ("eq", "neq") else Q(**{f"{lookup}__in": values})
+        matches = (
+            Q(**{lookup: values[0]}) if op in ("eq", "neq") else Q(**{f"{lookup}__in": values})
+        )
         if op in ("eq", "in"):
             return has & matches
         return ~(has & matches)

@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "settle-due-points": {"task": "loyalty.tasks.settle_due_points", "schedule": 60},
     "recompute-tiers": {"task": "loyalty.tasks.recompute_tiers", "schedule": 60},
+    "enqueue-due-audience-refreshes": {
+        "task": "audiences.tasks.enqueue_due_refreshes",
+        "schedule": 30,
+    },
 }
 
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)

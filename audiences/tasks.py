@@ -1,0 +1,25 @@
+"""Celery tasks of the audiences app: load ids, call a service, nothing else."""
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+from .models import Audience
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def enqueue_due_refreshes(now: str | None = None) -> int:
+    """Beat, every 30 s: queue a refresh per audience whose interval has passed."""
+    moment = dt.datetime.fromisoformat(now) if now else timezone.now()
+    return len(services.enqueue_due_refreshes(now=moment))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def refresh_audience_task(audience_id: str) -> dict | None:
+    """Idempotent: a second run of the same refresh adds and removes nothing."""
+    if not Audience.objects.filter(pk=audience_id).exists():
+        return None  # deleted meanwhile
+    log = services.refresh_audience(audience_id=audience_id)
+    return {"status": log.status, "added": log.added, "removed": log.removed}
