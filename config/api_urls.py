@@ -1,11 +1,12 @@
 """/api/v1/: each app contributes `routes` (prefix, viewset, basename) to one router."""
 
+from audiences.api.urls import routes as audience_routes
 from core.api.routers import Router
 from customers.api.urls import routes as customer_routes
 from loyalty.api.urls import routes as loyalty_routes
 
 router = Router()
-for prefix, viewset, basename in [*customer_routes, *loyalty_routes]:
+for prefix, viewset, basename in [*customer_routes, *loyalty_routes, *audience_routes]:
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = router.urls

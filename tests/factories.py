@@ -4,6 +4,7 @@ tests (the tenancy walk) can create an object of any model a route serves."""
 import factory
 from django.contrib.auth import get_user_model
 
+from audiences.models import Audience, AudienceGroup
 from core.models import IdempotencyKey
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
@@ -132,6 +133,22 @@ class TierFactory(factory.django.DjangoModelFactory):
     min_points = 0
 
 
+class AudienceGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AudienceGroup
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class AudienceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Audience
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Audience {n}")
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -145,5 +162,7 @@ FACTORIES = {
         LoyaltyCardFactory,
         TierStructureFactory,
         TierFactory,
+        AudienceGroupFactory,
+        AudienceFactory,
     )
 }

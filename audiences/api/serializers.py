@@ -1,0 +1,187 @@
+from rest_framework import serializers
+
+from audiences.models import (
+    Audience,
+    AudienceGroup,
+    AudienceMembership,
+    AudienceRefresh,
+    AudienceRule,
+    SyncSource,
+)
+from audiences.rules import MAX_RULES, OPERATORS
+from audiences.services import MEMBERS_LIMIT
+from loyalty.api.serializers import ScopedPrimaryKeyField
+from loyalty.models import LoyaltyProgram
+
+
+class AudienceGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AudienceGroup
+        fields = ("id", "name", "kind", "created_at", "updated_at")
+        read_only_fields = ("id", "created_at", "updated_at")
+
+
+class RuleSerializer(serializers.Serializer):
+    field = serializers.CharField(max_length=200)
+    operator = serializers.ChoiceField(choices=[(o, o) for o in OPERATORS])
+    values = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
+    position = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    condition_group = serializers.IntegerField(min_value=0, max_value=1000, default=0)
+
+
+class AudienceRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AudienceRule
+        fields = ("id", "field", "operator", "values", "position", "condition_group")
+        read_only_fields = fields
+
+
+class SyncSourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncSource
+        fields = (
+            "id",
+            "vendor",
+            "external_id",
+            "source_data",
+            "sync_status",
+            "last_synced_at",
+            "is_primary",
+            "archived",
+        )
+        read_only_fields = fields
+
+
+class AudienceSerializer(serializers.ModelSerializer):
+    group_name = serializers.CharField(source="group.name", default=None, read_only=True)
+    rules = AudienceRuleSerializer(many=True, read_only=True)
+    sync_sources = SyncSourceSerializer(many=True, read_only=True)
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    updated_by = serializers.CharField(source="updated_by.username", default=None)
+
+    class Meta:
+        model = Audience
+        fields = (
+            "id",
+            "name",
+            "description",
+            "group",
+            "group_name",
+            "icon_name",
+            "metadata",
+            "archived",
+            "refresh_interval_seconds",
+            "last_refreshed_at",
+            "next_refresh_at",
+            "member_count",
+            "order",
+            "start_value",
+            "end_value",
+            "program",
+            "rules",
+            "sync_sources",
+            "created_by",
+            "updated_by",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class AudienceWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    group = ScopedPrimaryKeyField(
+        queryset=AudienceGroup.objects.all(), required=False, allow_null=True
+    )
+    icon_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    metadata = serializers.DictField(required=False)
+    archived = serializers.BooleanField(required=False)
+    refresh_interval_seconds = serializers.IntegerField(
+        min_value=30, max_value=366 * 24 * 3600, required=False, allow_null=True
+    )
+    rules = RuleSerializer(many=True, required=False, max_length=MAX_RULES)
+
+
+class AudienceUpdateSerializer(AudienceWriteSerializer):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, partial=True, **kwargs)
+
+
+class RulesPreviewSerializer(serializers.Serializer):
+    rules = RuleSerializer(many=True, max_length=MAX_RULES)
+    sample_size = serializers.IntegerField(min_value=0, max_value=100, default=10)
+
+
+class PreviewSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    sample = serializers.ListField(child=serializers.DictField())
+
+
+class TierRangeSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    order = serializers.IntegerField(min_value=1, max_value=1000)
+    start_value = serializers.IntegerField(min_value=0, max_value=10**12)
+    end_value = serializers.IntegerField(
+        min_value=0, max_value=10**12, required=False, allow_null=True, default=None
+    )
+    icon_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class LoyaltyTiersSerializer(serializers.Serializer):
+    group_name = serializers.CharField(max_length=200)
+    program = ScopedPrimaryKeyField(
+        queryset=LoyaltyProgram.objects.all(), required=False, allow_null=True
+    )
+    tiers = TierRangeSerializer(many=True, allow_empty=False, max_length=100)
+
+
+class LoyaltyTiersResultSerializer(serializers.Serializer):
+    group = AudienceGroupSerializer()
+    audiences = AudienceSerializer(many=True)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    integration_id = serializers.CharField(source="profile.integration_id")
+    email = serializers.CharField(source="profile.email")
+
+    class Meta:
+        model = AudienceMembership
+        fields = ("integration_id", "email", "source", "added_at")
+        read_only_fields = fields
+
+
+class MembersWriteSerializer(serializers.Serializer):
+    integration_ids = serializers.ListField(
+        child=serializers.CharField(max_length=255), allow_empty=False, max_length=MEMBERS_LIMIT
+    )
+
+
+class CustomerAudienceItemSerializer(serializers.Serializer):
+    profile_integration_id = serializers.CharField(max_length=255)
+    audience_id = serializers.UUIDField()
+    action = serializers.ChoiceField(choices=[("add", "add"), ("delete", "delete")])
+
+
+class CustomerAudiencesSerializer(serializers.Serializer):
+    data = CustomerAudienceItemSerializer(many=True, allow_empty=False)
+
+
+class MemberAttributesSerializer(serializers.Serializer):
+    attributes = serializers.DictField()
+
+
+class RefreshLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AudienceRefresh
+        fields = (
+            "id",
+            "status",
+            "added",
+            "removed",
+            "member_count",
+            "duration_ms",
+            "error",
+            "started_at",
+        )
+        read_only_fields = fields

@@ -1,0 +1,265 @@
+"""Audiences, their members and refreshes; tier-range audiences; bulk customer audiences."""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from audiences import selectors, services
+from audiences.filters import AudienceFilter
+from audiences.models import Audience, AudienceGroup
+from core.api.errors import PayloadTooLarge
+from core.api.pagination import CreatedCursorPagination
+from core.api.viewsets import TenantViewSet
+from core.errors import BatchValidationError
+
+from . import serializers as s
+
+
+class MembersPagination(CreatedCursorPagination):
+    ordering = ("-added_at", "-id")
+
+
+class RefreshLogPagination(CreatedCursorPagination):
+    ordering = ("-started_at", "-id")
+
+
+def _actor(request):
+    user = request.user
+    return user if isinstance(user, get_user_model()) else None
+
+
+def _batch(request, key: str, limit: int) -> None:
+    items = request.data.get(key) if isinstance(request.data, dict) else None
+    if isinstance(items, list) and len(items) > limit:
+        raise PayloadTooLarge(
+            f"At most {limit:,} {key.replace('_', ' ')} per call ({len(items)} sent)."
+        )
+
+
+class AudienceGroupViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    TenantViewSet,
+):
+    queryset = AudienceGroup.objects.all()
+    serializer_class = s.AudienceGroupSerializer
+    idempotent_actions = frozenset({"create"})
+
+    def perform_create(self, serializer):
+        name = serializer.validated_data["name"]
+        if AudienceGroup.objects.filter(organization=self.organization, name=name).exists():
+            raise ValidationError({"name": ["A group with this name already exists."]})
+        serializer.save(organization=self.organization)
+
+
+class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Audiences with rules (Fanfare, Talon.One). Members added by import or API stay when
+    rules change; `rule` members follow the rules at every refresh."""
+
+    queryset = Audience.objects.select_related(
+        "group", "created_by", "updated_by"
+    ).prefetch_related("rules", "sync_sources")
+    serializer_class = s.AudienceSerializer
+    filterset_class = AudienceFilter
+    ordering_fields = ("created_at", "name")
+    idempotent_actions = frozenset({"create", "loyalty_tiers", "customer_attributes"})
+    documented_error_statuses = {
+        "members": ("413",),
+        "refresh": ("409",),
+    }
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def _reload(self, audience):
+        return self.get_queryset().get(pk=audience.pk)
+
+    @extend_schema(request=s.AudienceWriteSerializer, responses={201: s.AudienceSerializer})
+    def create(self, request):
+        data = s.AudienceWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        rules = payload.pop("rules", [])
+        audience = services.create_audience(
+            organization=self.organization, data=payload, rules=rules, actor=_actor(request)
+        )
+        return Response(
+            s.AudienceSerializer(self._reload(audience)).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=s.AudienceUpdateSerializer, responses=s.AudienceSerializer)
+    def partial_update(self, request, pk=None):
+        audience = self.get_object()
+        data = s.AudienceUpdateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        rules = payload.pop("rules", None)
+        audience = services.update_audience(
+            audience=audience, data=payload, rules=rules, actor=_actor(request)
+        )
+        return Response(s.AudienceSerializer(self._reload(audience)).data)
+
+    def destroy(self, request, pk=None):
+        services.delete_audience(audience=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=s.LoyaltyTiersSerializer,
+        responses={201: s.LoyaltyTiersResultSerializer},
+        summary="Create one audience per loyalty tier (non-overlapping ranges)",
+        description="All or nothing: overlapping ranges or repeated orders are a 400 that "
+        "names both tiers. Members are the profiles whose active points in `program` fall in "
+        "each range (end_value empty: no upper limit).",
+    )
+    @action(detail=False, methods=["post"], url_path="loyalty-tiers")
+    def loyalty_tiers(self, request):
+        data = s.LoyaltyTiersSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        payload = data.validated_data
+        group, audiences = services.create_tier_audiences(
+            organization=self.organization,
+            group_name=payload["group_name"],
+            program=payload.get("program"),
+            tiers=payload["tiers"],
+            actor=_actor(request),
+        )
+        body = {"group": group, "audiences": [self._reload(a) for a in audiences]}
+        return Response(s.LoyaltyTiersResultSerializer(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.RulesPreviewSerializer,
+        responses=s.PreviewSerializer,
+        summary="Dry run: which profiles these rules select (nothing saved)",
+    )
+    @action(detail=False, methods=["post"], url_path="preview")
+    def preview_rules(self, request):
+        data = s.RulesPreviewSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = selectors.preview_rules(
+            organization=self.organization,
+            rules=data.validated_data["rules"],
+            sample_size=data.validated_data["sample_size"],
+        )
+        return Response(s.PreviewSerializer(result).data)
+
+    @extend_schema(responses=s.PreviewSerializer, summary="Dry run of the audience's rules")
+    @action(detail=True, methods=["get"], url_path="preview")
+    def preview(self, request, pk=None):
+        audience = self.get_object()
+        result = selectors.preview_rules(
+            organization=self.organization, rules=list(audience.rules.all())
+        )
+        return Response(s.PreviewSerializer(result).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: OpenApiResponse(description="Queued (or already queued).")},
+        summary="Refresh now",
+    )
+    @action(detail=True, methods=["post"])
+    def refresh(self, request, pk=None):
+        queued = services.request_refresh(audience=self.get_object())
+        return Response({"queued": queued}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses=s.RefreshLogSerializer(many=True), summary="Refresh log", filters=False
+    )
+    @action(detail=True, methods=["get"])
+    def refreshes(self, request, pk=None):
+        audience = self.get_object()
+        paginator = RefreshLogPagination()
+        page = paginator.paginate_queryset(audience.refreshes.all(), request, view=self)
+        return paginator.get_paginated_response(s.RefreshLogSerializer(page, many=True).data)
+
+    @extend_schema(methods=["GET"], responses=s.MemberSerializer(many=True), summary="List members")
+    @extend_schema(
+        methods=["POST"],
+        request=s.MembersWriteSerializer,
+        responses={200: OpenApiResponse(description="{added: n}")},
+        summary="Add up to 1,000 profiles (all must exist)",
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=s.MembersWriteSerializer,
+        responses={200: OpenApiResponse(description="{removed: n}")},
+        summary="Remove up to 1,000 profiles",
+    )
+    @action(detail=True, methods=["get", "post", "delete"])
+    def members(self, request, pk=None):
+        audience = self.get_object()
+        if request.method == "GET":
+            memberships = audience.memberships.select_related("profile")
+            paginator = MembersPagination()
+            page = paginator.paginate_queryset(memberships, request, view=self)
+            return paginator.get_paginated_response(s.MemberSerializer(page, many=True).data)
+        _batch(request, "integration_ids", services.MEMBERS_LIMIT)
+        data = s.MembersWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["integration_ids"]
+        try:
+            if request.method == "POST":
+                return Response(
+                    {"added": services.add_members(audience=audience, integration_ids=ids)}
+                )
+            return Response(
+                {"removed": services.remove_members(audience=audience, integration_ids=ids)}
+            )
+        except BatchValidationError as exc:
+            raise ValidationError(exc.as_detail("integration_ids")) from exc
+
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="{removed: n}")},
+        summary="Remove every member",
+    )
+    @action(detail=True, methods=["delete"])
+    def memberships(self, request, pk=None):
+        return Response({"removed": services.clear_members(audience=self.get_object())})
+
+    @extend_schema(
+        request=s.MemberAttributesSerializer,
+        responses={200: OpenApiResponse(description="{updated: n}")},
+        summary="Set attributes on every member (one UPDATE; null removes a key)",
+    )
+    @action(detail=True, methods=["put"], url_path="customer-attributes")
+    def customer_attributes(self, request, pk=None):
+        audience = self.get_object()
+        data = s.MemberAttributesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        updated = services.set_member_attributes(
+            audience=audience, attributes=data.validated_data["attributes"]
+        )
+        return Response({"updated": updated})
+
+
+class CustomerAudiencesViewSet(TenantViewSet):
+    """`POST /customer-audiences`: add/remove many profiles to/from many audiences at once."""
+
+    queryset = Audience.objects.all()
+    serializer_class = s.CustomerAudiencesSerializer
+    idempotent_actions = frozenset({"create"})
+    documented_error_statuses = {"create": ("413",)}
+
+    @extend_schema(
+        request=s.CustomerAudiencesSerializer,
+        responses={200: OpenApiResponse(description="{added: n, removed: n}")},
+        summary="Bulk add/remove profiles to/from audiences (up to 1,000 items)",
+        description="All or nothing: any bad item is a 400 naming `data.<index>.<field>`.",
+    )
+    def create(self, request):
+        _batch(request, "data", services.MEMBERS_LIMIT)
+        data = s.CustomerAudiencesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            result = services.update_customer_audiences(
+                organization=self.organization, items=data.validated_data["data"]
+            )
+        except BatchValidationError as exc:
+            raise ValidationError(exc.as_detail("data")) from exc
+        return Response(result)
