@@ -1,0 +1,387 @@
+"""Staff pages for audiences: rules inline (validated by the rule compiler), member count, last
+refresh and the refresh log, "refresh now", a dry-run preview, members with search, sync
+sources inline, and a form that creates loyalty-tier audiences. Writes go through services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+
+from core.errors import ConflictError
+from loyalty.models import LoyaltyProgram
+from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, writable_organizations
+from organizations.tenancy import user_can_write, user_roles
+
+from . import selectors, services
+from .models import (
+    Audience,
+    AudienceGroup,
+    AudienceMembership,
+    AudienceRefresh,
+    AudienceRule,
+    SyncSource,
+)
+from .rules import OPERATORS, compile_rules
+
+
+class TenantInlinePermissions:
+    """Inline rights follow the parent page (organization roles), not Django permissions."""
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return request.user.is_superuser or bool(user_roles(request.user))
+        return request.user.is_superuser or obj.organization_id in user_roles(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_view_permission(request)
+        return user_can_write(request.user, obj.organization_id)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or self.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class RuleFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        try:
+            compile_rules(organization=self.instance.organization, rules=self.rule_payloads())
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["rules"]) from None
+
+    def rule_payloads(self) -> list[dict]:
+        payloads = []
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            payloads.append(
+                {
+                    "field": data["field"],
+                    "operator": data["operator"],
+                    "values": data.get("values") or [],
+                    "condition_group": data.get("condition_group") or 0,
+                    "position": data.get("position") or 0,
+                }
+            )
+        return payloads
+
+
+class RuleForm(forms.ModelForm):
+    operator = forms.ChoiceField(choices=[(o, o.replace("_", " ")) for o in OPERATORS])
+
+    class Meta:
+        model = AudienceRule
+        fields = ("condition_group", "position", "field", "operator", "values")
+        help_texts = {
+            "field": "email, first_name, created_at…, attributes.<name>, "
+            "loyalty.points.<program id> or loyalty.tier.<program id>",
+            "values": 'A list: ["Leeds"], [100, 499], or [] for exists / not exists.',
+        }
+
+
+class AudienceRuleInline(TenantInlinePermissions, admin.TabularInline):
+    model = AudienceRule
+    form = RuleForm
+    formset = RuleFormSet
+    fields = ("condition_group", "position", "field", "operator", "values")
+    extra = 1
+    verbose_name = "rule (same group: all must match; different groups: any group)"
+
+
+class SyncSourceInline(TenantInlinePermissions, admin.TabularInline):
+    model = SyncSource
+    fields = ("vendor", "external_id", "sync_status", "last_synced_at", "is_primary", "archived")
+    extra = 0
+
+
+class AudienceRefreshInline(TenantInlinePermissions, admin.TabularInline):
+    model = AudienceRefresh
+    fields = ("started_at", "status", "added", "removed", "member_count", "duration_ms", "error")
+    readonly_fields = fields
+    ordering = ("-started_at",)
+    extra = 0
+    max_num = 0
+    verbose_name_plural = "refresh log"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.action(description="Refresh now")
+def refresh_now(modeladmin, request, queryset):
+    queued = 0
+    for audience in queryset:
+        if not user_can_write(request.user, audience.organization_id):
+            messages.error(request, f"{audience}: you may not refresh this audience.")
+            continue
+        try:
+            queued += services.request_refresh(audience=audience)
+        except ConflictError as exc:
+            messages.error(request, f"{audience}: {exc.message}")
+    messages.success(request, f"{queued} audience refresh(es) queued.")
+
+
+@admin.register(Audience)
+class AudienceAdmin(TenantAdmin):
+    list_display = (
+        "name",
+        "group",
+        "member_count",
+        "last_refreshed_at",
+        "refresh_interval_seconds",
+        "archived",
+    )
+    list_filter = ("archived", ("group", ScopedRelatedListFilter))
+    search_fields = ("name",)
+    actions = (refresh_now,)
+    inlines = (AudienceRuleInline, SyncSourceInline, AudienceRefreshInline)
+    readonly_fields = (
+        "member_count",
+        "members_link",
+        "last_refreshed_at",
+        "next_refresh_at",
+        "dry_run_preview",
+        "order",
+        "start_value",
+        "end_value",
+        "program",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (
+            None,
+            {"fields": ("organization", "name", "description", "group", "icon_name", "archived")},
+        ),
+        (
+            "Members and refresh",
+            {
+                "fields": (
+                    "member_count",
+                    "members_link",
+                    "refresh_interval_seconds",
+                    "last_refreshed_at",
+                    "next_refresh_at",
+                    "dry_run_preview",
+                )
+            },
+        ),
+        ("Loyalty tier range", {"fields": ("program", "order", "start_value", "end_value")}),
+        ("More", {"fields": ("metadata", "created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("group")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.readonly_fields)
+        if obj is not None:
+            readonly.append("organization")
+        return readonly
+
+    @admin.display(description="members")
+    def members_link(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        url = reverse("admin:audiences_audiencemembership_changelist")
+        return format_html(
+            '<a href="{}?audience__id__exact={}">Browse and search the {} members</a>',
+            url,
+            obj.pk,
+            obj.member_count,
+        )
+
+    @admin.display(description="dry run of the saved rules")
+    def dry_run_preview(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the audience to preview its rules."
+        rules = list(obj.rules.all())
+        if not rules:
+            return "No rules: members come from imports and the API only."
+        try:
+            result = selectors.preview_rules(organization=obj.organization, rules=rules)
+        except ValidationError as exc:
+            return " ".join(exc.messages)
+        sample = format_html_join(
+            "",
+            "<li>{} {}</li>",
+            ((p["integration_id"], p["email"]) for p in result["sample"]),
+        )
+        return format_html(
+            '<p class="rule-preview">{} profiles match now.</p><ul>{}</ul>',
+            result["count"],
+            sample,
+        )
+
+    def save_model(self, request, obj, form, change):
+        data = {f: form.cleaned_data[f] for f in services.AUDIENCE_FIELDS if f in form.cleaned_data}
+        organization = obj.organization if change else form.cleaned_data["organization"]
+        if not user_can_write(request.user, organization.pk):
+            raise PermissionDenied
+        if change:
+            saved = services.update_audience(audience=obj, data=data, actor=request.user)
+        else:
+            saved = services.create_audience(
+                organization=organization, data=data, actor=request.user
+            )
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            if isinstance(formset, RuleFormSet):
+                services.update_audience(
+                    audience=form.instance, data={}, rules=formset.rule_payloads()
+                )
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            elif formset.model is SyncSource:
+                for sync_form in formset.forms:
+                    sync_form.instance.organization_id = form.instance.organization_id
+                formset.save()
+            else:  # the read-only refresh log
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
+@admin.register(AudienceMembership)
+class AudienceMembershipAdmin(TenantAdmin):
+    """Members of audiences; open it from an audience to see that audience's members."""
+
+    list_display = ("profile_integration_id", "profile_email", "audience", "source", "added_at")
+    list_filter = ("source", ("audience", ScopedRelatedListFilter))
+    search_fields = ("=profile__integration_id", "profile__email")
+    search_help_text = "Exact integration id, or part of the email."
+    list_select_related = ("profile", "audience")
+    ordering = ("-added_at",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="integration id", ordering="profile__integration_id")
+    def profile_integration_id(self, obj):
+        return obj.profile.integration_id
+
+    @admin.display(description="email")
+    def profile_email(self, obj):
+        return obj.profile.email
+
+    def delete_queryset(self, request, queryset):
+        audiences = set(queryset.values_list("audience_id", flat=True))
+        queryset.delete()
+        for audience in Audience.objects.filter(pk__in=audiences):
+            Audience.objects.filter(pk=audience.pk).update(
+                member_count=audience.memberships.count()
+            )
+
+
+class TierAudiencesForm(forms.Form):
+    group_name = forms.CharField(max_length=200)
+    program = forms.ModelChoiceField(queryset=LoyaltyProgram.objects.none())
+    tiers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 60}),
+        help_text="One tier per line: name, start points, end points (empty for no limit), "
+        "icon (optional). Orders follow the lines. E.g. “Silver, 100, 499, star”.",
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = LoyaltyProgram.objects.filter(
+            organization__in=writable_organizations(user), kind=LoyaltyProgram.Kind.PROFILE
+        )
+
+    def clean_tiers(self):
+        tiers = []
+        for number, line in enumerate(self.cleaned_data["tiers"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(",")]
+            if len(parts) < 2:
+                raise ValidationError(f"Line {number}: write “name, start, end, icon”.")
+            try:
+                start = int(parts[1])
+                end = int(parts[2]) if len(parts) > 2 and parts[2] else None
+            except ValueError:
+                raise ValidationError(f"Line {number}: start and end are whole numbers.") from None
+            tiers.append(
+                {
+                    "name": parts[0],
+                    "order": len(tiers) + 1,
+                    "start_value": start,
+                    "end_value": end,
+                    "icon_name": parts[3] if len(parts) > 3 else "",
+                }
+            )
+        if not tiers:
+            raise ValidationError("Write at least one tier.")
+        return tiers
+
+
+@admin.register(AudienceGroup)
+class AudienceGroupAdmin(TenantAdmin):
+    list_display = ("name", "kind", "audience_count", "created_at")
+    search_fields = ("name",)
+    change_list_template = "admin/audiences/audiencegroup/change_list.html"
+
+    @admin.display(description="audiences")
+    def audience_count(self, obj):
+        return obj.audiences.count()
+
+    def get_urls(self):
+        return [
+            path(
+                "loyalty-tiers/",
+                self.admin_site.admin_view(self.loyalty_tiers_view),
+                name="audiences_audiencegroup_loyalty_tiers",
+            ),
+            *super().get_urls(),
+        ]
+
+    def loyalty_tiers_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TierAudiencesForm(request.POST or None, user=request.user)
+        if request.method == "POST" and form.is_valid():
+            program = form.cleaned_data["program"]
+            try:
+                group, audiences = services.create_tier_audiences(
+                    organization=program.organization,
+                    group_name=form.cleaned_data["group_name"],
+                    program=program,
+                    tiers=form.cleaned_data["tiers"],
+                    actor=request.user,
+                )
+            except (ValidationError, ConflictError) as exc:
+                messages_ = exc.messages if isinstance(exc, ValidationError) else [exc.message]
+                for message in messages_:
+                    form.add_error("tiers", message)
+            else:
+                messages.success(
+                    request, f"Created {len(audiences)} audiences in group “{group.name}”."
+                )
+                return redirect(reverse("admin:audiences_audience_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Create loyalty tier audiences",
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/audiences/loyalty_tiers.html", context)

@@ -1,0 +1,156 @@
+"""Staff pages for audiences."""
+
+import pytest
+
+from audiences import services
+from audiences.models import Audience, AudienceGroup, AudienceRule
+from loyalty import services as loyalty_services
+from organizations.models import Role
+from tests.factories import AudienceFactory, CustomerProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+AUDIENCES = "/admin/audiences/audience/"
+
+
+@pytest.fixture
+def editor(client, organization, staff_user_factory):
+    client.force_login(staff_user_factory(organization, role=Role.EDITOR))
+    return client
+
+
+def audience_form(organization, rules, **overrides):
+    data = {
+        "organization": str(organization.pk),
+        "name": "Leeds regulars",
+        "description": "",
+        "icon_name": "",
+        "metadata": "{}",
+        "refresh_interval_seconds": "",
+        "rules-TOTAL_FORMS": str(len(rules)),
+        "rules-INITIAL_FORMS": "0",
+        "rules-MIN_NUM_FORMS": "0",
+        "rules-MAX_NUM_FORMS": "1000",
+        "sync_sources-TOTAL_FORMS": "0",
+        "sync_sources-INITIAL_FORMS": "0",
+        "sync_sources-MIN_NUM_FORMS": "0",
+        "sync_sources-MAX_NUM_FORMS": "1000",
+        "refreshes-TOTAL_FORMS": "0",
+        "refreshes-INITIAL_FORMS": "0",
+        "refreshes-MIN_NUM_FORMS": "0",
+        "refreshes-MAX_NUM_FORMS": "0",
+    }
+    for i, rule in enumerate(rules):
+        for key, value in rule.items():
+            data[f"rules-{i}-{key}"] = value
+    data.update(overrides)
+    return data
+
+
+def test_create_audience_with_rules_inline(editor, organization):
+    rules = [
+        {
+            "condition_group": "0",
+            "position": "0",
+            "field": "attributes.city",
+            "operator": "eq",
+            "values": '["Leeds"]',
+        },
+    ]
+    response = editor.post(f"{AUDIENCES}add/", audience_form(organization, rules))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    audience = Audience.objects.get()
+    assert list(audience.rules.values_list("field", "operator", "values")) == [
+        ("attributes.city", "eq", ["Leeds"])
+    ]
+
+
+def test_bad_rule_is_shown_on_the_page(editor, organization):
+    rules = [
+        {
+            "condition_group": "0",
+            "position": "0",
+            "field": "attributes.city",
+            "operator": "in",
+            "values": "[]",
+        },
+    ]
+    response = editor.post(f"{AUDIENCES}add/", audience_form(organization, rules))
+    assert response.status_code == 200
+    assert "Rule 1 (attributes.city in): needs 1 to 1,000 values." in response.content.decode()
+    assert not Audience.objects.exists()
+
+
+def test_change_page_shows_preview_refresh_log_and_members_link(editor, organization):
+    CustomerProfileFactory(organization=organization, integration_id="ann", attributes={"c": 1})
+    audience = services.create_audience(
+        organization=organization,
+        data={"name": "C"},
+        rules=[{"field": "attributes.c", "operator": "eq", "values": [1]}],
+    )
+    services.refresh_audience(audience_id=audience.pk)
+    page = editor.get(f"{AUDIENCES}{audience.pk}/change/").content.decode()
+    assert "1 profiles match now." in page
+    assert "refresh log" in page.lower()
+    assert f"audience__id__exact={audience.pk}" in page
+    members = editor.get(
+        "/admin/audiences/audiencemembership/", {"audience__id__exact": audience.pk, "q": "ann"}
+    ).content.decode()
+    assert "ann" in members
+
+
+def test_refresh_now_action(editor, organization, django_capture_on_commit_callbacks):
+    CustomerProfileFactory(organization=organization, integration_id="ann")
+    audience = services.create_audience(
+        organization=organization,
+        data={"name": "All"},
+        rules=[{"field": "integration_id", "operator": "exists", "values": []}],
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            AUDIENCES,
+            {"action": "refresh_now", "_selected_action": [str(audience.pk)]},
+            follow=True,
+        )
+    assert "1 audience refresh(es) queued." in response.content.decode()
+    assert Audience.objects.get().member_count == 1
+
+
+def test_loyalty_tiers_form(editor, organization):
+    program = loyalty_services.create_loyalty_program(organization=organization, data={"name": "P"})
+    url = "/admin/audiences/audiencegroup/loyalty-tiers/"
+    assert (
+        "Create loyalty tier audiences"
+        in editor.get("/admin/audiences/audiencegroup/").content.decode()
+    )
+    bad = editor.post(
+        url,
+        {"group_name": "Tiers", "program": str(program.pk), "tiers": "Bronze, 0, 100\nSilver, 100"},
+    )
+    assert "overlaps “Bronze”" in bad.content.decode()
+    assert not AudienceGroup.objects.exists()
+    good = editor.post(
+        url,
+        {
+            "group_name": "Tiers",
+            "program": str(program.pk),
+            "tiers": "Bronze, 0, 99\nSilver, 100,, star",
+        },
+    )
+    assert good.status_code == 302
+    assert list(
+        Audience.objects.order_by("order").values_list("name", "start_value", "end_value")
+    ) == [
+        ("Bronze", 0, 99),
+        ("Silver", 100, None),
+    ]
+    assert AudienceRule.objects.count() == 2
+
+
+def test_other_organizations_audiences_are_invisible(editor, other_organization):
+    AudienceFactory(organization=other_organization, name="Their secret audience")
+    assert "Their secret audience" not in editor.get(AUDIENCES).content.decode()
+    assert (
+        "Their secret audience"
+        not in editor.get("/admin/audiences/audiencemembership/").content.decode()
+    )
