@@ -265,3 +265,18 @@ def test_list_query_count_is_fixed(api, organization, django_assert_max_num_quer
         )
     with django_assert_max_num_queries(8):
         assert len(api.get(URL).json()["results"]) == 5
+
+
+@pytest.mark.postgres
+def test_postgres_exclusion_constraint_keeps_group_ranges_apart(organization):
+    from django.db import IntegrityError, transaction
+
+    group = AudienceGroup.objects.create(organization=organization, name="G")
+    Audience.objects.create(
+        organization=organization, name="A", group=group, start_value=0, end_value=100
+    )
+    with (
+        pytest.raises(IntegrityError, match="audience_ranges_do_not_overlap"),
+        transaction.atomic(),
+    ):
+        Audience.objects.create(organization=organization, name="B", group=group, start_value=100)
