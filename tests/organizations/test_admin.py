@@ -195,6 +195,10 @@ def test_seed_demo_loads_a_usable_organization(client):
 
     assert PointsTransaction.objects.count() == 20
     assert TierAssignment.objects.filter(tier__isnull=False).count() == 20
+    from audiences.models import Audience
+
+    tiers = Audience.objects.filter(group__name="Coffee Club tiers")
+    assert sum(tiers.values_list("member_count", flat=True)) == 20  # each customer in one range
     old = re.search(r"API key\s+: (\S+)", out.getvalue()).group(1)
     assert (
         client.get("/api/v1/customer-profiles", HTTP_AUTHORIZATION=f"Bearer {old}").status_code

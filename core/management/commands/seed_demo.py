@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from audiences import services as audience_services
+from audiences.models import Audience, AudienceGroup
 from customers.models import CustomerProfile
 from customers.services import bulk_upsert_customer_profiles
 from loyalty import ledger
@@ -116,6 +118,7 @@ class Command(BaseCommand):
         )
 
         program = seed_loyalty(organization, rng)
+        seed_audiences(organization, program)
 
         # The secret is only known at creation: rotate the demo key on every run.
         for old in ApiKey.objects.filter(organization=organization, name=DEMO_KEY_NAME):
@@ -131,6 +134,7 @@ class Command(BaseCommand):
                     "  Loyalty back-office demo is ready",
                     f"  Organization : {organization.name} ({count} customer profiles)",
                     f"  Loyalty      : {program.name} (Bronze / Silver / Gold tiers)",
+                    "  Audiences    : Leeds customers (refreshed every 5 minutes), tier ranges",
                     "  Admin        : http://127.0.0.1:8000/admin/",
                     f"  Login        : {DEMO_USER} / {DEMO_PASSWORD}",
                     "  API docs     : http://127.0.0.1:8000/api/docs/",
@@ -175,3 +179,26 @@ def seed_loyalty(organization, rng):
             reference=f"seed-{profile.integration_id}",
         )
     return program
+
+
+def seed_audiences(organization, program):
+    """A rule audience refreshed on schedule and a loyalty-tier group, refreshed once now."""
+    if not Audience.objects.filter(organization=organization, name="Leeds customers").exists():
+        audience_services.create_audience(
+            organization=organization,
+            data={"name": "Leeds customers", "refresh_interval_seconds": 300},
+            rules=[{"field": "attributes.city", "operator": "eq", "values": ["Leeds"]}],
+        )
+    if not AudienceGroup.objects.filter(organization=organization, name="Coffee Club tiers"):
+        audience_services.create_tier_audiences(
+            organization=organization,
+            group_name="Coffee Club tiers",
+            program=program,
+            tiers=[
+                {"name": "Bronze members", "order": 1, "start_value": 0, "end_value": 199},
+                {"name": "Silver members", "order": 2, "start_value": 200, "end_value": 599},
+                {"name": "Gold members", "order": 3, "start_value": 600, "end_value": None},
+            ],
+        )
+    for audience in Audience.objects.filter(organization=organization, archived=False):
+        audience_services.refresh_audience(audience_id=audience.pk)
