@@ -5,6 +5,7 @@ sources inline, and a form that creates loyalty-tier audiences. Writes go throug
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DatabaseError
 from django.forms.models import BaseInlineFormSet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -12,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from core.errors import ConflictError
+from loyalty.ledger import MAX_AMOUNT as MAX_POINTS
 from loyalty.models import LoyaltyProgram
 from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, writable_organizations
 from organizations.tenancy import user_can_write, user_roles
@@ -51,8 +53,8 @@ class TenantInlinePermissions:
 class RuleFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
-        if any(self.errors):
-            return
+        if any(self.errors) or self.instance.organization_id is None:
+            return  # the page's own errors (e.g. no organization chosen) come first
         try:
             compile_rules(organization=self.instance.organization, rules=self.rule_payloads())
         except ValidationError as exc:
@@ -216,8 +218,10 @@ class AudienceAdmin(TenantAdmin):
             return "No rules: members come from imports and the API only."
         try:
             result = selectors.preview_rules(organization=obj.organization, rules=rules)
-        except ValidationError as exc:
-            return " ".join(exc.messages)
+        except (ValidationError, DatabaseError) as exc:
+            return (
+                f"These rules cannot be previewed: {' '.join(getattr(exc, 'messages', [str(exc)]))}"
+            )
         sample = format_html_join(
             "",
             "<li>{} {}</li>",
@@ -321,6 +325,8 @@ class TierAudiencesForm(forms.Form):
                 end = int(parts[2]) if len(parts) > 2 and parts[2] else None
             except ValueError:
                 raise ValidationError(f"Line {number}: start and end are whole numbers.") from None
+            if not 0 <= start <= MAX_POINTS or (end is not None and not 0 <= end <= MAX_POINTS):
+                raise ValidationError(f"Line {number}: points go from 0 to {MAX_POINTS:,}.")
             tiers.append(
                 {
                     "name": parts[0],

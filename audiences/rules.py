@@ -19,12 +19,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, Subquery, Value
+from django.db import connection
+from django.db.models import CharField, Exists, F, Func, OuterRef, Q, Subquery, Value
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from core.validators import is_clean_text
+from core.validators import INT64_MAX, INT64_MIN, is_clean_text, unstorable_json_reason
 from customers.models import CustomerProfile
 from customers.validators import is_valid_attribute_key
 from loyalty.models import LoyaltyProgram, PointsAccount, TierAssignment, TierStructure
@@ -130,8 +132,13 @@ def _check_values(kind: str, values: list) -> str | None:
     elif kind == "number":
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return "values must be whole numbers."
-    elif kind == "json" and not all(isinstance(v, str | int | float | bool) for v in values):
-        return "values must be text, numbers or true/false."
+        if not all(INT64_MIN <= v <= INT64_MAX for v in values):
+            return "values must fit in 64 bits."
+    elif kind == "json":
+        if not all(isinstance(v, str | int | float | bool) for v in values):
+            return "values must be text, numbers or true/false."
+        if reason := unstorable_json_reason(values):
+            return reason
     return None
 
 
@@ -145,9 +152,32 @@ def _parse_moment(value) -> dt.datetime | None:
             moment = dt.datetime(day.year, day.month, day.day) if day else None
     except ValueError:
         return None
-    if moment is not None and timezone.is_naive(moment):
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, dt.UTC)
-    return moment
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:00-05:00
+        return None
+
+
+# (is PostgreSQL) -> kind -> the type names jsonb_typeof / JSON_TYPE report
+JSON_TYPES = {
+    True: {"number": ["number"], "text": ["string"]},
+    False: {"number": ["integer", "real"], "text": ["text"]},
+}
+
+
+def _json_type(key: str) -> Func:
+    if connection.vendor == "postgresql":
+        return Func(
+            KeyTransform(key, "attributes"), function="jsonb_typeof", output_field=CharField()
+        )
+    # the key is a validated attribute name (letters, digits, '_', '-'), safe in a JSON path
+    return Func(
+        F("attributes"), Value(f'$."{key}"'), function="JSON_TYPE", output_field=CharField()
+    )
 
 
 def _ordered(lookup: str, operator: str, values: list) -> Q:
@@ -204,11 +234,16 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
         if op == "not_exists":
             return ~has
         if op in ("gt", "gte", "lt", "lte", "between"):
-            if len({type(v) for v in values}) > 1 or isinstance(values[0], bool):
+            kinds = {"text" if isinstance(v, str) else "number" for v in values}
+            if len(kinds) > 1 or any(isinstance(v, bool) for v in values):
                 _fail(index, rule, "compare with numbers or with text, not a mix or true/false.")
             if op == "between" and values[0] > values[1]:
                 _fail(index, rule, "the first value must not be above the second.")
-            return has & _ordered(lookup, op, values)
+            # only values of the same JSON type compare (a number never matches text)
+            name = f"_type_{index}"
+            annotations[name] = _json_type(detail)
+            wanted = JSON_TYPES[connection.vendor == "postgresql"][kinds.pop()]
+            return has & Q(**{f"{name}__in": wanted}) & _ordered(lookup, op, values)
         if op == "contains":
             if not isinstance(values[0], str):
                 _fail(index, rule, "contains needs a text value.")

@@ -5,15 +5,16 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from core.errors import BatchValidationError, ConflictError
 from core.ranges import Rung, ladder_errors
+from core.validators import unstorable_json_reason
 from customers.models import CustomerProfile
-from customers.validators import validate_attributes
+from customers.validators import is_valid_attribute_key, validate_attributes
 from loyalty.models import LoyaltyProgram
 from organizations.models import Organization
 
@@ -49,6 +50,8 @@ def _check_audience(audience: Audience) -> None:
         raise ValidationError({"group": "No such audience group."})
     if not isinstance(audience.metadata, dict):
         raise ValidationError({"metadata": "Metadata must be a JSON object."})
+    if reason := unstorable_json_reason(audience.metadata):
+        raise ValidationError({"metadata": reason})
     audience.full_clean(exclude=["organization", "group", "program"], validate_constraints=False)
 
 
@@ -237,7 +240,10 @@ def _apply_rule_diff(audience: Audience, now: dt.datetime) -> tuple[int, int]:
                 [_db(audience.pk), Source.RULE],
             )
             return 0, cursor.rowcount
-    sql, params = matching.values("id").query.sql_with_params()
+    try:
+        sql, params = matching.values("id").query.sql_with_params()
+    except EmptyResultSet:  # rules that can match nothing (e.g. `in` with no possible value)
+        sql, params = f"SELECT id FROM {CustomerProfile._meta.db_table} WHERE 1 = 0", []  # noqa: S608
     audience_id = _db(audience.pk)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -277,8 +283,12 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
     claimable = Q(refresh_started_at__isnull=True) | Q(
         refresh_started_at__lt=now - REFRESH_STALE_AFTER
     )
+    # the claim also takes the queued request: a "refresh now" made while this refresh runs
+    # queues a new one, so rule changes made meanwhile are not lost
     claimed = (
-        Audience.objects.filter(pk=audience_id).filter(claimable).update(refresh_started_at=now)
+        Audience.objects.filter(pk=audience_id)
+        .filter(claimable)
+        .update(refresh_started_at=now, refresh_queued_at=None)
     )
     if not claimed:
         if not Audience.objects.filter(pk=audience_id).exists():
@@ -293,7 +303,6 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
             audience.member_count = audience.memberships.count()
             audience.last_refreshed_at = now
             audience.refresh_started_at = None
-            audience.refresh_queued_at = None
             _schedule(audience, now)
             audience.save(
                 update_fields=[
@@ -301,7 +310,6 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
                     "last_refreshed_at",
                     "next_refresh_at",
                     "refresh_started_at",
-                    "refresh_queued_at",
                 ]
             )
             return AudienceRefresh.objects.create(
@@ -480,34 +488,34 @@ def update_customer_audiences(*, organization: Organization, items: Sequence[Map
         key = (known[item["profile_integration_id"]], item["audience_id"])
         (to_add if item["action"] == "add" else to_remove)[key] = True
         (to_remove if item["action"] == "add" else to_add).pop(key, None)
-    if to_remove:
-        condition = Q()
-        for profile_id, audience_id in to_remove:
-            condition |= Q(profile_id=profile_id, audience_id=audience_id)
-        removed, _ = AudienceMembership.objects.filter(condition).delete()
-    if to_add:
-        condition = Q()
-        for profile_id, audience_id in to_add:
-            condition |= Q(profile_id=profile_id, audience_id=audience_id)
-        existing = set(
-            AudienceMembership.objects.filter(condition).values_list("profile_id", "audience_id")
-        )
-        AudienceMembership.objects.filter(condition, source=Source.RULE).update(source=Source.API)
-        new = [key for key in to_add if key not in existing]
-        AudienceMembership.objects.bulk_create(
-            [
-                AudienceMembership(
-                    organization_id=organization.pk,
-                    audience_id=audience_id,
-                    profile_id=profile_id,
-                    source=Source.API,
-                    added_at=now,
-                )
-                for profile_id, audience_id in new
-            ],
-            ignore_conflicts=True,
-        )
-        added = len(new)
+    pairs = set(to_add) | set(to_remove)
+    current = {
+        (m.profile_id, m.audience_id): m
+        for m in AudienceMembership.objects.filter(
+            profile_id__in={p for p, _ in pairs}, audience_id__in={a for _, a in pairs}
+        ).only("id", "profile_id", "audience_id", "source")
+    }  # one query for a superset of the pairs; the exact pairs are picked here
+    doomed = [current[key].pk for key in to_remove if key in current]
+    if doomed:
+        removed, _ = AudienceMembership.objects.filter(pk__in=doomed).delete()
+    by_hand = [current[k].pk for k in to_add if k in current and current[k].source == Source.RULE]
+    if by_hand:
+        AudienceMembership.objects.filter(pk__in=by_hand).update(source=Source.API)
+    new = [key for key in to_add if key not in current]
+    AudienceMembership.objects.bulk_create(
+        [
+            AudienceMembership(
+                organization_id=organization.pk,
+                audience_id=audience_id,
+                profile_id=profile_id,
+                source=Source.API,
+                added_at=now,
+            )
+            for profile_id, audience_id in new
+        ],
+        ignore_conflicts=True,
+    )
+    added = len(new)
     for audience in audiences.values():
         _recount(audience)
     return {"added": added, "removed": removed}
@@ -519,19 +527,29 @@ def set_member_attributes(*, audience: Audience, attributes: Mapping) -> int:
     removed). Returns how many profiles changed."""
     if not isinstance(attributes, Mapping) or not attributes:
         raise ValidationError({"attributes": "Send an object with at least one attribute."})
+    bad = [key for key in attributes if not is_valid_attribute_key(key)]
+    if bad:
+        raise ValidationError({"attributes": f"Invalid attribute name(s): {bad[:5]!r}."})
     validate_attributes({k: v for k, v in attributes.items() if v is not None})
     table = CustomerProfile._meta.db_table
     members = AudienceMembership._meta.db_table
-    patch = json.dumps(attributes)
+    removed = [k for k, v in attributes.items() if v is None]
+    kept = {k: v for k, v in attributes.items() if v is not None}
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     if connection.vendor == "postgresql":
-        removed = [k for k, v in attributes.items() if v is None]
-        kept = json.dumps({k: v for k, v in attributes.items() if v is not None})
         expression = "(attributes || %s::jsonb) - %s::text[]"
-        params = [kept, removed]
+        params = [json.dumps(kept), removed]
     else:
-        expression = "json_patch(attributes, %s)"  # RFC 7396: null removes the key
-        params = [patch]
+        # a top-level merge like merge_attributes (json_patch would merge nested objects too);
+        # keys are validated names, so they are safe inside the JSON paths
+        expression, params = "attributes", []
+        if removed:
+            paths = ", ".join(f"'$.\"{key}\"'" for key in removed)
+            expression = f"json_remove({expression}, {paths})"
+        if kept:
+            pairs = ", ".join(f"'$.\"{key}\"', json(%s)" for key in kept)
+            expression = f"json_set({expression}, {pairs})"
+            params = [json.dumps(value) for value in kept.values()]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET attributes = {expression}, updated_at = %s "  # noqa: S608
@@ -539,3 +557,9 @@ def set_member_attributes(*, audience: Audience, attributes: Mapping) -> int:
             [*params, now, _db(audience.pk)],
         )
         return cursor.rowcount
+
+
+def recount_members(*, audience_ids) -> None:
+    """Bring member_count up to date (after profiles were deleted, for instance)."""
+    for audience in Audience.objects.filter(pk__in=list(audience_ids)):
+        _recount(audience)

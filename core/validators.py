@@ -1,3 +1,8 @@
+import math
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def is_clean_text(value: str) -> bool:
     """No NUL and no lone surrogates: text both PostgreSQL and SQLite can store."""
     if "\x00" in value:
@@ -31,4 +36,21 @@ def find_unencodable_string(data) -> str | None:
                 item.encode("utf-8")
             except UnicodeEncodeError:
                 return item
+    return None
+
+
+def unstorable_json_reason(data) -> str | None:
+    """Why parsed JSON cannot be stored in both databases (NUL or invalid Unicode in a key or
+    value, a non-finite number, an integer beyond 64 bits), or None if it can."""
+    for item in iter_json_scalars(data):
+        if isinstance(item, str) and not is_clean_text(item):
+            return "Text may not contain NUL characters or invalid Unicode."
+        if isinstance(item, float) and not math.isfinite(item):
+            return "Numbers must be finite."
+        if (
+            isinstance(item, int)
+            and not isinstance(item, bool)
+            and not INT64_MIN <= item <= INT64_MAX
+        ):
+            return "Whole numbers must fit in 64 bits."
     return None

@@ -161,13 +161,24 @@ def bulk_upsert_customer_profiles(
 
 @transaction.atomic
 def delete_customer_profile(*, profile: CustomerProfile) -> None:
-    profile.delete()
+    delete_customer_profiles(profiles=CustomerProfile.objects.filter(pk=profile.pk))
 
 
 @transaction.atomic
 def delete_customer_profiles(*, profiles) -> int:
-    """Delete a set of profiles (already scoped by the caller) in one statement."""
-    deleted, _ = profiles.delete()
+    """Delete a set of profiles (already scoped by the caller); the audiences they were in get
+    their member counts recomputed."""
+    from audiences.models import AudienceMembership
+    from audiences.services import recount_members
+
+    audience_ids = set(
+        AudienceMembership.objects.filter(profile__in=profiles)
+        .values_list("audience_id", flat=True)
+        .distinct()
+    )
+    deleted = profiles.count()
+    profiles.delete()
+    recount_members(audience_ids=audience_ids)
     return deleted
 
 

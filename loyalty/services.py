@@ -12,7 +12,7 @@ from django.db.models import F
 
 from core.errors import ConflictError
 from core.ranges import Rung, ladder_errors
-from core.validators import is_clean_text, iter_json_scalars
+from core.validators import is_clean_text, unstorable_json_reason
 from customers.models import CustomerProfile
 from organizations.models import Organization
 
@@ -71,8 +71,8 @@ def _set(obj, data: Mapping, fields: Iterable[str]) -> None:
 def _validate_metadata(value) -> None:
     if not isinstance(value, dict):
         raise ValidationError({"metadata": "Metadata must be a JSON object."})
-    for _ in iter_json_scalars(value):
-        pass
+    if reason := unstorable_json_reason(value):
+        raise ValidationError({"metadata": reason})
 
 
 # -- programs and cards ---------------------------------------------------------------------
