@@ -209,3 +209,88 @@ class SyncSource(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.vendor}:{self.external_id}"
+
+
+def import_upload_path(instance, filename: str) -> str:
+    return f"imports/{instance.organization_id}/{instance.id}.csv"
+
+
+class AudienceImport(TenantModel):
+    """A CSV of customers imported into an audience by a Celery task, chunk by chunk.
+
+    Progress is committed per chunk (`chunks_done`), so a re-run after a crash continues from
+    the last committed chunk; `AudienceImportSeen` remembers the integration ids already taken
+    from the file (duplicates, replace mode) without keeping them in memory.
+    """
+
+    class Mode(models.TextChoices):
+        ADD = "add", "Add to the audience"
+        REPLACE = "replace", "Replace the audience's imported members"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        RUNNING = "running", "Running"
+        COMPLETED = "completed", "Completed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    MAX_ERRORS_KEPT = 1000
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="imports")
+    file = models.FileField(upload_to=import_upload_path, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.ADD)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Data rows in the file.")
+    processed = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="The first 1,000 bad rows.")
+    error_message = models.TextField(blank=True, help_text="Why the whole file failed.")
+    chunks_done = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "created_at", "id"], name="import_org_created_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name or self.pk} → {self.audience_id}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == self.Status.COMPLETED:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.processed * 100 / self.total))
+
+
+class AudienceImportSeen(models.Model):
+    """An integration id already taken from an import's file."""
+
+    id = models.BigAutoField(primary_key=True)
+    audience_import = models.ForeignKey(
+        AudienceImport, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    integration_id = models.CharField(max_length=255)
+    row_number = models.PositiveIntegerField(help_text="Where the id first appears.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["audience_import", "integration_id"], name="uniq_import_seen"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.integration_id} (row {self.row_number})"

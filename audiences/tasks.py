@@ -3,10 +3,11 @@
 import datetime as dt
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import services
-from .models import Audience
+from . import imports, services
+from .models import Audience, AudienceImport
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -23,3 +24,19 @@ def refresh_audience_task(audience_id: str) -> dict | None:
         return None  # deleted meanwhile
     log = services.refresh_audience(audience_id=audience_id)
     return {"status": log.status, "added": log.added, "removed": log.removed}
+
+
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def run_import_task(import_id: str) -> dict | None:
+    """Long and resumable: a re-delivery after a crash continues from the last committed
+    chunk (prefetch 1; the Redis visibility timeout exceeds the task time limit)."""
+    if not AudienceImport.objects.filter(pk=import_id).exists():
+        return None
+    imp = imports.run_import(import_id=import_id)
+    return {"status": imp.status, "processed": imp.processed, "errors": imp.error_count}

@@ -1,0 +1,207 @@
+"""CSV imports into audiences: good files, every kind of bad row, unreadable files, BOM and
+semicolons, duplicates, replace mode, cancel, crash and resume."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audiences import imports, services
+from audiences.models import AudienceImport, AudienceImportSeen, AudienceMembership
+from customers.models import CustomerProfile
+from tests.factories import CustomerProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def audience(organization):
+    return services.create_audience(organization=organization, data={"name": "Imported"})
+
+
+def upload(audience, text: str | bytes, mode="add", name="customers.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    with pytest.MonkeyPatch.context() as patch:  # create without running; tests run it
+        patch.setattr("audiences.tasks.run_import_task.delay", lambda *a, **k: None)
+        return imports.start_import(
+            audience=audience, uploaded_file=SimpleUploadedFile(name, data), mode=mode
+        )
+
+
+def run(imp, **kwargs):
+    return imports.run_import(import_id=imp.pk, **kwargs)
+
+
+def members(audience):
+    return set(audience.memberships.values_list("profile__integration_id", "source"))
+
+
+GOOD = (
+    "Integration_ID,Email,msisdn,first_name,last_name,city,favourite drink\n"
+    "c1,Ann@Example.com,+447700900001,Ann,Lee,Leeds,tea\n"
+    "c2,bob@example.com,,Bob,,York,\n"
+    'c3,,,"Cat, the second",,Hull,flat white\n'
+)
+
+
+def test_good_file(audience, organization):
+    CustomerProfileFactory(
+        organization=organization,
+        integration_id="c2",
+        first_name="Robert",
+        attributes={"vip": True},
+    )
+    imp = run(upload(audience, GOOD))
+    assert (imp.status, imp.total, imp.processed, imp.imported, imp.error_count) == (
+        "completed",
+        3,
+        3,
+        3,
+        0,
+    )
+    assert imp.progress == 100
+    assert members(audience) == {("c1", "import"), ("c2", "import"), ("c3", "import")}
+    profiles = {p.integration_id: p for p in CustomerProfile.objects.all()}
+    assert profiles["c1"].email == "ann@example.com"
+    assert profiles["c1"].attributes == {"city": "Leeds", "favourite_drink": "tea"}
+    assert profiles["c2"].first_name == "Bob"
+    assert profiles["c2"].attributes == {"vip": True, "city": "York"}  # merged, empty cell kept
+    assert profiles["c3"].first_name == "Cat, the second"
+    audience.refresh_from_db()
+    assert audience.member_count == 3
+    assert not AudienceImportSeen.objects.exists()  # cleaned up
+
+
+def test_every_kind_of_bad_row_is_reported_with_its_row_number(audience):
+    text = (
+        "integration_id,email,msisdn,city\n"
+        "ok1,ok1@example.com,+447700900001,Leeds\n"  # row 2
+        ",nobody@example.com,,Leeds\n"  # row 3: missing id
+        "bad2,not-an-email,,Leeds\n"  # row 4
+        "bad3,,0044 7700,Leeds\n"  # row 5
+        "ok1,again@example.com,,Leeds\n"  # row 6: duplicate of row 2
+        "bad4,x@example.com\n"  # row 7: too few columns
+        "ok2,,,York\n"  # row 8
+    )
+    imp = run(upload(audience, text))
+    assert imp.status == "completed"
+    assert (imp.total, imp.processed, imp.imported, imp.error_count) == (7, 7, 2, 5)
+    assert imp.errors == [
+        {"row": 3, "issues": ["integration_id is missing."]},
+        {"row": 4, "issues": ["email “not-an-email” is not a valid address."]},
+        {"row": 5, "issues": ["msisdn “0044 7700” is not E.164 (e.g. +14155550123)."]},
+        {"row": 6, "issues": ["integration_id “ok1” already appears on row 2."]},
+        {"row": 7, "issues": ["Expected 4 columns, found 2."]},
+    ]
+    assert members(audience) == {("ok1", "import"), ("ok2", "import")}
+    assert CustomerProfile.objects.get(integration_id="ok1").email == "ok1@example.com"
+
+
+def test_duplicates_across_chunks(audience):
+    text = "integration_id\n" + "".join(f"c{i}\n" for i in range(10)) + "c3\nc9\n"
+    imp = run(upload(audience, text), chunk_size=4)
+    assert imp.imported == 10
+    assert [e["row"] for e in imp.errors] == [12, 13]
+    assert imp.errors[0]["issues"] == ["integration_id “c3” already appears on row 5."]
+
+
+def test_only_the_first_1000_errors_are_kept_but_all_are_counted(audience):
+    text = "integration_id,email\n" + "".join(f"c{i},bad\n" for i in range(1200))
+    imp = run(upload(audience, text), chunk_size=500)
+    assert imp.error_count == 1200
+    assert len(imp.errors) == 1000
+    assert imp.errors[-1]["row"] == 1001
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty"),
+        (b"email,city\nann@example.com,Leeds\n", "no integration_id column"),
+        ("integration_id,city\nc1,Malm\xf6\n".encode("latin-1"), "not UTF-8"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not"),
+        (b"integration_id,bad column!\nc1,x\n", "cannot be attribute names"),
+        (b"integration_id,city,City\nc1,a,b\n", "appears twice"),
+    ],
+)
+def test_unreadable_files_fail_and_change_nothing(audience, content, message):
+    imp = run(upload(audience, content))
+    assert imp.status == "failed"
+    assert message in imp.error_message
+    assert not CustomerProfile.objects.exists()
+    assert not AudienceMembership.objects.exists()
+
+
+def test_bom_and_semicolons(audience):
+    text = "\ufeffintegration_id;email;city\nc1;a@example.com;Leeds\nc2;;York\n"
+    imp = run(upload(audience, text.encode("utf-8")))
+    assert (imp.status, imp.imported, imp.error_count) == ("completed", 2, 0)
+    assert CustomerProfile.objects.get(integration_id="c1").attributes == {"city": "Leeds"}
+
+
+def test_replace_mode_removes_imported_members_not_in_the_file(audience, organization):
+    run(upload(audience, "integration_id\nc1\nc2\nc3\n"))
+    services.add_members(audience=audience, integration_ids=["c3"])  # now an api member? no:
+    CustomerProfileFactory(organization=organization, integration_id="api-1")
+    services.add_members(audience=audience, integration_ids=["api-1"])
+    run(upload(audience, "integration_id,email\nc2,\nc4,bad-email\nc5,\n", mode="replace"))
+    # c1 and c3 were imported and are not in the new file: gone; the api member stays; c4's row
+    # was bad so it is not imported
+    assert members(audience) == {("c2", "import"), ("c5", "import"), ("api-1", "api")}
+    audience.refresh_from_db()
+    assert audience.member_count == 3
+
+
+def test_cancel_a_pending_import(audience):
+    imp = upload(audience, GOOD)
+    imports.cancel_import(audience_import=imp)
+    assert run(imp).status == "cancelled"
+    assert not AudienceMembership.objects.exists()
+
+
+def test_cancel_a_running_import_stops_after_the_current_chunk(audience):
+    imp = upload(audience, "integration_id\n" + "".join(f"c{i}\n" for i in range(10)))
+
+    def cancel_after_first(number):
+        if number == 1:
+            AudienceImport.objects.filter(pk=imp.pk).update(cancel_requested=True)
+
+    imp = run(imp, chunk_size=4, after_chunk=cancel_after_first)
+    assert imp.status == "cancelled"
+    assert imp.processed == 4
+    assert audience.memberships.count() == 4
+
+
+class WorkerDied(BaseException):
+    """Stands for the process being killed: nothing catches it."""
+
+
+def test_crash_after_a_chunk_then_resume_without_duplicates_or_gaps(audience):
+    text = "integration_id,city\n" + "".join(f"c{i},Leeds\n" for i in range(10)) + "c2,York\n"
+    imp = upload(audience, text)
+
+    def crash_after_second(number):
+        if number == 2:
+            raise WorkerDied
+
+    with pytest.raises(WorkerDied):
+        run(imp, chunk_size=4, after_chunk=crash_after_second)
+    imp.refresh_from_db()
+    assert (imp.status, imp.chunks_done, imp.processed) == ("running", 2, 8)
+    imp = run(imp, chunk_size=4)  # the re-delivered task
+    assert (imp.status, imp.processed, imp.imported, imp.error_count) == ("completed", 11, 10, 1)
+    assert imp.errors == [{"row": 12, "issues": ["integration_id “c2” already appears on row 4."]}]
+    assert audience.memberships.count() == 10
+    assert CustomerProfile.objects.count() == 10
+    assert run(imp).status == "completed"  # a finished import is left alone
+
+
+def test_archived_audience_refuses_imports(audience):
+    from core.errors import ConflictError
+
+    services.update_audience(audience=audience, data={"archived": True})
+    with pytest.raises(ConflictError):
+        upload(audience, GOOD)
