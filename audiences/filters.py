@@ -1,6 +1,6 @@
 import django_filters
 
-from .models import Audience
+from .models import Audience, AudienceImport
 
 
 class AudienceFilter(django_filters.FilterSet):
@@ -11,3 +11,14 @@ class AudienceFilter(django_filters.FilterSet):
     class Meta:
         model = Audience
         fields = ("group", "archived", "name")
+
+
+class AudienceImportFilter(django_filters.FilterSet):
+    # a plain UUID (not a model choice): another organization's audience id finds nothing,
+    # exactly like an id that does not exist
+    audience = django_filters.UUIDFilter(field_name="audience_id")
+    status = django_filters.ChoiceFilter(choices=AudienceImport.Status.choices)
+
+    class Meta:
+        model = AudienceImport
+        fields = ("audience", "status")

@@ -4,7 +4,7 @@ tests (the tenancy walk) can create an object of any model a route serves."""
 import factory
 from django.contrib.auth import get_user_model
 
-from audiences.models import Audience, AudienceGroup
+from audiences.models import Audience, AudienceGroup, AudienceImport
 from core.models import IdempotencyKey
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
@@ -149,6 +149,18 @@ class AudienceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Audience {n}")
 
 
+class AudienceImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AudienceImport
+
+    organization = factory.SubFactory(OrganizationFactory)
+    audience = factory.SubFactory(
+        AudienceFactory, organization=factory.SelfAttribute("..organization")
+    )
+    file = "imports/example.csv"
+    original_name = "example.csv"
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -164,5 +176,6 @@ FACTORIES = {
         TierFactory,
         AudienceGroupFactory,
         AudienceFactory,
+        AudienceImportFactory,
     )
 }

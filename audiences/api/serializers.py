@@ -185,3 +185,37 @@ class RefreshLogSerializer(serializers.ModelSerializer):
             "started_at",
         )
         read_only_fields = fields
+
+
+class AudienceImportSerializer(serializers.ModelSerializer):
+    progress = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        from audiences.models import AudienceImport
+
+        model = AudienceImport
+        fields = (
+            "id",
+            "audience",
+            "original_name",
+            "mode",
+            "status",
+            "total",
+            "processed",
+            "imported",
+            "error_count",
+            "progress",
+            "errors",
+            "error_message",
+            "cancel_requested",
+            "started_at",
+            "finished_at",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = fields
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True)
+    mode = serializers.ChoiceField(choices=[("add", "add"), ("replace", "replace")], default="add")

@@ -5,11 +5,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
-from audiences import selectors, services
-from audiences.filters import AudienceFilter
-from audiences.models import Audience, AudienceGroup
+from audiences import imports, selectors, services
+from audiences.filters import AudienceFilter, AudienceImportFilter
+from audiences.models import Audience, AudienceGroup, AudienceImport
 from core.api.errors import PayloadTooLarge
 from core.api.pagination import CreatedCursorPagination
 from core.api.viewsets import TenantViewSet
@@ -214,6 +216,33 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             raise ValidationError(exc.as_detail("integration_ids")) from exc
 
     @extend_schema(
+        request={"multipart/form-data": s.ImportUploadSerializer},
+        responses={202: s.AudienceImportSerializer},
+        summary="Import a CSV of customers into the audience",
+        description="Columns: integration_id (required), email, msisdn, first_name, last_name; "
+        "any other column becomes an attribute. UTF-8 (with or without BOM), comma or "
+        "semicolon. Returns 202 at once; follow the import at `/api/v1/imports/{id}`. "
+        "`mode=replace` removes the audience's imported members that are not in the file.",
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    def imports(self, request, pk=None):
+        audience = self.get_object()
+        data = s.ImportUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        audience_import = imports.start_import(
+            audience=audience,
+            uploaded_file=data.validated_data["file"],
+            mode=data.validated_data["mode"],
+            actor=_actor(request),
+        )
+        url = reverse("audience-import-detail", args=[audience_import.pk], request=request)
+        return Response(
+            s.AudienceImportSerializer(audience_import).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": url},
+        )
+
+    @extend_schema(
         request=None,
         responses={200: OpenApiResponse(description="{removed: n}")},
         summary="Remove every member",
@@ -236,6 +265,23 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             audience=audience, attributes=data.validated_data["attributes"]
         )
         return Response({"updated": updated})
+
+
+class AudienceImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """CSV imports: progress, per-row errors, cancel.
+
+    Start one with `POST /audiences/{id}/imports`."""
+
+    queryset = AudienceImport.objects.all()
+    serializer_class = s.AudienceImportSerializer
+    filterset_class = AudienceImportFilter
+    documented_error_statuses = {"cancel": ("409",)}
+
+    @extend_schema(request=None, responses=s.AudienceImportSerializer, summary="Cancel")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        audience_import = imports.cancel_import(audience_import=self.get_object())
+        return Response(s.AudienceImportSerializer(audience_import).data)
 
 
 class CustomerAudiencesViewSet(TenantViewSet):

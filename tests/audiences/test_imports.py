@@ -205,3 +205,48 @@ def test_archived_audience_refuses_imports(audience):
     services.update_audience(audience=audience, data={"archived": True})
     with pytest.raises(ConflictError):
         upload(audience, GOOD)
+
+
+# -- API --------------------------------------------------------------------------------------
+
+
+def test_upload_through_the_api_returns_202_and_the_import_url(
+    api, audience, django_capture_on_commit_callbacks
+):
+    file = SimpleUploadedFile("people.csv", GOOD.encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs eagerly in tests
+        response = api.post(
+            f"/api/v1/audiences/{audience.pk}/imports",
+            {"file": file, "mode": "add"},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    assert response["Location"].endswith(f"/api/v1/imports/{response.json()['id']}")
+    assert response.json()["status"] == "pending"
+    body = api.get(f"/api/v1/imports/{response.json()['id']}").json()
+    assert (body["status"], body["total"], body["processed"], body["progress"]) == (
+        "completed",
+        3,
+        3,
+        100,
+    )
+    assert api.get("/api/v1/imports", {"audience": str(audience.pk)}).json()["results"][0]["id"]
+    assert api.post(f"/api/v1/imports/{body['id']}/cancel").status_code == 409
+
+
+def test_upload_needs_a_file_and_a_known_mode(api, audience):
+    url = f"/api/v1/audiences/{audience.pk}/imports"
+    assert api.post(url, {"mode": "add"}, format="multipart").status_code == 400
+    file = SimpleUploadedFile("people.csv", GOOD.encode())
+    response = api.post(url, {"file": file, "mode": "merge"}, format="multipart")
+    assert response.status_code == 400
+    assert not AudienceImport.objects.exists()
+
+
+def test_another_organizations_import_is_404(api, other_organization):
+    from tests.factories import AudienceImportFactory
+
+    theirs = AudienceImportFactory(organization=other_organization)
+    assert api.get(f"/api/v1/imports/{theirs.pk}").status_code == 404
+    assert api.post(f"/api/v1/imports/{theirs.pk}/cancel").status_code == 404
+    assert api.get("/api/v1/imports", {"audience": str(theirs.audience_id)}).json()["results"] == []
