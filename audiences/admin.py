@@ -7,7 +7,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.forms.models import BaseInlineFormSet
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -18,10 +19,11 @@ from loyalty.models import LoyaltyProgram
 from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, writable_organizations
 from organizations.tenancy import user_can_write, user_roles
 
-from . import selectors, services
+from . import imports, selectors, services
 from .models import (
     Audience,
     AudienceGroup,
+    AudienceImport,
     AudienceMembership,
     AudienceRefresh,
     AudienceRule,
@@ -156,6 +158,7 @@ class AudienceAdmin(TenantAdmin):
     readonly_fields = (
         "member_count",
         "members_link",
+        "imports_panel",
         "last_refreshed_at",
         "next_refresh_at",
         "dry_run_preview",
@@ -177,6 +180,7 @@ class AudienceAdmin(TenantAdmin):
                 "fields": (
                     "member_count",
                     "members_link",
+                    "imports_panel",
                     "refresh_interval_seconds",
                     "last_refreshed_at",
                     "next_refresh_at",
@@ -208,6 +212,67 @@ class AudienceAdmin(TenantAdmin):
             obj.pk,
             obj.member_count,
         )
+
+    @admin.display(description="imports")
+    def imports_panel(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the audience to import customers into it."
+        upload = reverse("admin:audiences_audience_import", args=[obj.pk])
+        recent = format_html_join(
+            "",
+            '<li><a href="{}">{}</a>: {} ({}%)</li>',
+            (
+                (
+                    reverse("admin:audiences_audienceimport_change", args=[i.pk]),
+                    i.original_name or i.pk,
+                    i.get_status_display(),
+                    i.progress,
+                )
+                for i in obj.imports.order_by("-created_at")[:5]
+            ),
+        )
+        return format_html(
+            '<a class="button" href="{}">Import a CSV</a><ul>{}</ul>', upload, recent
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:audience_id>/import/",
+                self.admin_site.admin_view(self.import_view),
+                name="audiences_audience_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request, audience_id):
+        audience = get_object_or_404(self.get_queryset(request), pk=audience_id)
+        if not self.has_change_permission(request, audience):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                audience_import = imports.start_import(
+                    audience=audience,
+                    uploaded_file=form.cleaned_data["file"],
+                    mode=form.cleaned_data["mode"],
+                    actor=request.user,
+                )
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, "Import started; this page follows its progress.")
+                return redirect(
+                    reverse("admin:audiences_audienceimport_change", args=[audience_import.pk])
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Import customers into “{audience.name}”",
+            "form": form,
+            "audience": audience,
+        }
+        return TemplateResponse(request, "admin/audiences/import_upload.html", context)
 
     @admin.display(description="dry run of the saved rules")
     def dry_run_preview(self, obj):
@@ -391,3 +456,119 @@ class AudienceGroupAdmin(TenantAdmin):
             "form": form,
         }
         return TemplateResponse(request, "admin/audiences/loyalty_tiers.html", context)
+
+
+# -- imports ----------------------------------------------------------------------------------
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        help_text="CSV, UTF-8, comma or semicolon separated. Columns: integration_id "
+        "(required), email, msisdn, first_name, last_name; any other column becomes an "
+        "attribute."
+    )
+    mode = forms.ChoiceField(choices=AudienceImport.Mode.choices, initial="add")
+
+
+@admin.action(description="Cancel selected imports")
+def cancel_imports(modeladmin, request, queryset):
+    for audience_import in queryset:
+        if not user_can_write(request.user, audience_import.organization_id):
+            continue
+        try:
+            imports.cancel_import(audience_import=audience_import)
+            messages.success(request, f"{audience_import}: cancel requested.")
+        except ConflictError as exc:
+            messages.error(request, f"{audience_import}: {exc.message}")
+
+
+@admin.register(AudienceImport)
+class AudienceImportAdmin(TenantAdmin):
+    list_display = (
+        "original_name",
+        "audience",
+        "status",
+        "progress_bar",
+        "processed",
+        "total",
+        "error_count",
+        "created_at",
+    )
+    list_filter = ("status", ("audience", ScopedRelatedListFilter))
+    list_select_related = ("audience",)
+    ordering = ("-created_at",)
+    actions = (cancel_imports,)
+    change_form_template = "admin/audiences/audienceimport/change_form.html"
+    fields = (
+        "audience",
+        "original_name",
+        "mode",
+        "status",
+        "progress_bar",
+        "total",
+        "processed",
+        "imported",
+        "error_count",
+        "error_message",
+        "errors_table",
+        "started_at",
+        "finished_at",
+        "created_by",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # imports start from the audience page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="progress")
+    def progress_bar(self, obj):
+        return format_html(
+            '<progress class="import-progress" max="100" value="{}"></progress> '
+            '<span class="import-progress-text">{}%</span>',
+            obj.progress,
+            obj.progress,
+        )
+
+    @admin.display(description="row errors (first 1,000)")
+    def errors_table(self, obj):
+        if not obj.errors:
+            return "None"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td></tr>",
+            ((e["row"], " ".join(e["issues"])) for e in obj.errors),
+        )
+        return format_html(
+            '<table class="import-errors"><tr><th>Row</th><th>Issues</th></tr>{}</table>', rows
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:import_id>/progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="audiences_audienceimport_progress",
+            ),
+            *super().get_urls(),
+        ]
+
+    def progress_view(self, request, import_id):
+        audience_import = get_object_or_404(self.get_queryset(request), pk=import_id)
+        return JsonResponse(
+            {
+                "status": audience_import.status,
+                "progress": audience_import.progress,
+                "processed": audience_import.processed,
+                "total": audience_import.total,
+                "error_count": audience_import.error_count,
+                "finished": audience_import.status
+                in (
+                    AudienceImport.Status.COMPLETED,
+                    AudienceImport.Status.FAILED,
+                    AudienceImport.Status.CANCELLED,
+                ),
+            }
+        )

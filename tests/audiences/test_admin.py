@@ -154,3 +154,41 @@ def test_other_organizations_audiences_are_invisible(editor, other_organization)
         "Their secret audience"
         not in editor.get("/admin/audiences/audiencemembership/").content.decode()
     )
+
+
+def test_upload_a_csv_from_the_audience_page_and_follow_it(
+    editor, organization, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audiences.models import AudienceImport
+
+    settings.MEDIA_ROOT = tmp_path
+    audience = services.create_audience(organization=organization, data={"name": "Imported"})
+    page = editor.get(f"{AUDIENCES}{audience.pk}/change/").content.decode()
+    assert "Import a CSV" in page
+    csv_file = SimpleUploadedFile("people.csv", b"integration_id,email\nc1,a@example.com\nc2,bad\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = editor.post(
+            f"{AUDIENCES}{audience.pk}/import/", {"file": csv_file, "mode": "add"}
+        )
+    imp = AudienceImport.objects.get()
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"/audienceimport/{imp.pk}/change/")
+    page = editor.get(response["Location"]).content.decode()
+    assert "import-progress" in page and "is not a valid address" in page
+    progress = editor.get(f"/admin/audiences/audienceimport/{imp.pk}/progress/").json()
+    assert progress == {
+        "status": "completed",
+        "progress": 100,
+        "processed": 2,
+        "total": 2,
+        "error_count": 1,
+        "finished": True,
+    }
+
+
+def test_viewer_cannot_upload(client, organization, staff_user_factory):
+    audience = services.create_audience(organization=organization, data={"name": "A"})
+    client.force_login(staff_user_factory(organization, role=Role.VIEWER))
+    assert client.get(f"{AUDIENCES}{audience.pk}/import/").status_code == 403
