@@ -43,6 +43,7 @@ e2e-deps:  ## Debian's chromium for the browser test (needs root)
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
 bench: install  ## benchmarks, run by hand; each prints ratios against a baseline
+	$(UV) sync --frozen --group bench
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
 
 clean:
