@@ -13,20 +13,20 @@ with set-based INSERT … ON CONFLICT; on SQLite the same statements run with ex
 Rows are numbered as a spreadsheet shows them: the header is row 1, the first data row is 2.
 """
 
-import codecs
 import csv
 import json
+import logging
 import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
-from customers.validators import E164_RE, is_valid_attribute_key
+from customers.validators import E164_RE, MAX_ATTRIBUTES, is_valid_attribute_key
 
 from .models import AudienceImport, AudienceImportSeen, AudienceMembership
 
@@ -44,6 +44,7 @@ MAX_ATTRIBUTE_VALUE = 1000
 Status = AudienceImport.Status
 
 csv.field_size_limit(1_000_000)
+logger = logging.getLogger(__name__)
 
 
 class ImportFileError(Exception):
@@ -66,8 +67,9 @@ class Row:
 
 
 def _open(path):
-    # utf-8-sig drops a BOM if there is one; errors surface as UnicodeDecodeError
-    return codecs.open(path, "r", encoding="utf-8-sig", errors="strict", buffering=1 << 20)
+    # utf-8-sig drops a BOM if there is one; errors surface as UnicodeDecodeError. newline=""
+    # leaves line breaks to the csv module, so U+2028 or a form feed inside a cell stays there.
+    return open(path, encoding="utf-8-sig", errors="strict", newline="", buffering=1 << 20)
 
 
 def read_layout(path) -> Layout:
@@ -113,11 +115,13 @@ def read_layout(path) -> Layout:
             + ", ".join(f"“{b.strip()}”" for b in bad[:10])
             + ". Use letters, digits, '_' or '-', starting with a letter."
         )
-    return Layout(
-        delimiter=delimiter,
-        columns=columns,
-        attribute_positions=[i for i, c in enumerate(columns) if c not in PROFILE_COLUMNS],
-    )
+    attribute_positions = [i for i, c in enumerate(columns) if c not in PROFILE_COLUMNS]
+    if len(attribute_positions) > MAX_ATTRIBUTES:
+        raise ImportFileError(
+            f"The file has {len(attribute_positions)} attribute columns; a profile holds at "
+            f"most {MAX_ATTRIBUTES} attributes."
+        )
+    return Layout(delimiter=delimiter, columns=columns, attribute_positions=attribute_positions)
 
 
 def _records(path, layout: Layout) -> Iterator[tuple[int, list[str]]]:
@@ -128,8 +132,8 @@ def _records(path, layout: Layout) -> Iterator[tuple[int, list[str]]]:
         number = 1
         for cells in reader:
             number += 1
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
+            if not cells or (len(cells) == 1 and not cells[0].strip(" \t\x1a")):
+                continue  # blank lines, and the end-of-file mark old Windows tools add
             yield number, cells
 
 
@@ -137,9 +141,9 @@ def count_rows(path, layout: Layout) -> int:
     """The check pass: reads the whole file (encoding, CSV shape) and counts data rows."""
     try:
         return sum(1 for _ in _records(path, layout))
-    except UnicodeDecodeError as exc:
+    except UnicodeDecodeError:
         raise ImportFileError(
-            f"The file is not UTF-8 text (byte {exc.start} cannot be read). Save it as CSV UTF-8."
+            "The file is not UTF-8 text (some bytes cannot be read). Save it as CSV UTF-8."
         ) from None
     except csv.Error as exc:
         raise ImportFileError(f"The file cannot be read as CSV: {exc}.") from None
@@ -150,18 +154,20 @@ def check_row(number: int, cells: list[str], layout: Layout) -> tuple[Row | None
     issues = []
     if len(cells) != len(layout.columns):
         return None, [f"Expected {len(layout.columns)} columns, found {len(cells)}."]
+    if not all(is_clean_text(cell) for cell in cells):  # never echo such text back
+        return None, ["The row contains characters that cannot be stored (e.g. NUL)."]
     values = dict.fromkeys(PROFILE_COLUMNS, "")
     for position, column in enumerate(layout.columns):
         if column in values:
             values[column] = cells[position].strip()
+    values["email"] = values["email"].lower()  # before the length check: "İ".lower() grows
     integration_id = values["integration_id"]
     if not integration_id:
         issues.append("integration_id is missing.")
     for column, limit in MAX_LENGTH.items():
         if len(values[column]) > limit:
             issues.append(f"{column} is longer than {limit} characters.")
-    email = values["email"].lower()
-    values["email"] = email
+    email = values["email"]
     if email and not EMAIL_RE.match(email):
         issues.append(f"email “{email[:100]}” is not a valid address.")
     if values["msisdn"] and not E164_RE.match(values["msisdn"]):
@@ -174,8 +180,6 @@ def check_row(number: int, cells: list[str], layout: Layout) -> tuple[Row | None
         if len(value) > MAX_ATTRIBUTE_VALUE:
             issues.append(f"{layout.columns[position]} is longer than {MAX_ATTRIBUTE_VALUE}.")
         attributes[layout.columns[position]] = value
-    if any(not is_clean_text(v) for v in (*values.values(), *attributes.values())):
-        issues.append("The row contains characters that cannot be stored.")
     if issues:
         return None, issues
     return Row(number, integration_id, values, attributes), []
@@ -442,39 +446,58 @@ def run_import(*, import_id, chunk_size: int = CHUNK_SIZE, after_chunk=None) -> 
     except ImportFileError as exc:
         return _finish(imp, Status.FAILED, error_message=str(exc))
 
+    failure = None
     for number, records in enumerate(_chunks(path, layout, chunk_size), start=1):
         if number <= imp.chunks_done:
             continue  # committed before a crash
-        with transaction.atomic():
-            imp = AudienceImport.objects.select_for_update().get(pk=imp.pk)
-            if imp.cancel_requested:
-                break
-            result = write_chunk(imp, records, layout, timezone.now())
-            room = AudienceImport.MAX_ERRORS_KEPT - len(imp.errors)
-            imp.errors = imp.errors + result.errors[: max(room, 0)]
-            imp.error_count += len(result.errors)
-            imp.imported += result.imported
-            imp.processed += len(records)
-            imp.chunks_done = number
-            imp.save(
-                update_fields=[
-                    "errors",
-                    "error_count",
-                    "imported",
-                    "processed",
-                    "chunks_done",
-                    "updated_at",
-                ]
-            )
+        try:
+            with transaction.atomic():  # one chunk: rolled back whole if anything fails
+                imp = AudienceImport.objects.select_for_update().get(pk=imp.pk)
+                if imp.status != Status.RUNNING:
+                    return imp  # another run finished or failed it meanwhile
+                if imp.cancel_requested:
+                    break
+                if number <= imp.chunks_done:
+                    continue  # another run of this import committed it while we waited
+                result = write_chunk(imp, records, layout, timezone.now())
+                room = AudienceImport.MAX_ERRORS_KEPT - len(imp.errors)
+                imp.errors = imp.errors + result.errors[: max(room, 0)]
+                imp.error_count += len(result.errors)
+                imp.imported += result.imported
+                imp.processed += len(records)
+                imp.chunks_done = number
+                imp.save(
+                    update_fields=[
+                        "errors",
+                        "error_count",
+                        "imported",
+                        "processed",
+                        "chunks_done",
+                        "updated_at",
+                    ]
+                )
+        except (OperationalError, InterfaceError):
+            raise  # lost connection, deadlock…: the task retries and resumes
+        except Exception as exc:
+            failure = exc
+            break
         if after_chunk is not None:
             after_chunk(number)
+    if failure is not None:
+        logger.exception("import %s failed", imp.pk, exc_info=failure)
+        return _finish(
+            imp,
+            Status.FAILED,
+            error_message=f"Stopped by an unexpected error after {imp.processed:,} rows: "
+            f"{type(failure).__name__}. The rows before it were imported.",
+        )
     imp.refresh_from_db()
     if imp.cancel_requested:
         recount_members(audience_ids=[imp.audience_id])
         return _finish(imp, Status.CANCELLED)
     with transaction.atomic():
-        if imp.mode == AudienceImport.Mode.REPLACE:
-            _replace_members(imp)
+        if imp.mode == AudienceImport.Mode.REPLACE and imp.imported:
+            _replace_members(imp)  # (a file with no good row never empties the audience)
         recount_members(audience_ids=[imp.audience_id])
         return _finish(imp, Status.COMPLETED)
 

@@ -250,3 +250,70 @@ def test_another_organizations_import_is_404(api, other_organization):
     assert api.get(f"/api/v1/imports/{theirs.pk}").status_code == 404
     assert api.post(f"/api/v1/imports/{theirs.pk}/cancel").status_code == 404
     assert api.get("/api/v1/imports", {"audience": str(theirs.audience_id)}).json()["results"] == []
+
+
+# -- edge cases found in review ---------------------------------------------------------------
+
+
+def test_nul_bytes_in_a_cell_make_a_bad_row_not_a_stuck_import(audience):
+    imp = run(upload(audience, b"integration_id,email\nc1,\x00bad\nc2,ok@example.com\n"))
+    assert (imp.status, imp.imported) == ("completed", 1)
+    assert imp.errors == [
+        {"row": 2, "issues": ["The row contains characters that cannot be stored (e.g. NUL)."]}
+    ]
+
+
+def test_email_that_grows_when_lower_cased_is_a_bad_row(audience):
+    text = "integration_id,email\nc1," + "İ" * 249 + "@x.co\nc2,ok@example.com\n"
+    imp = run(upload(audience, text))
+    assert (imp.status, imp.imported, imp.error_count) == ("completed", 1, 1)
+    assert "longer than 254" in imp.errors[0]["issues"][0]
+
+
+def test_line_separators_inside_cells_stay_in_the_cell(audience):
+    imp = run(upload(audience, "integration_id,note\nc1,a\u2028b\x0cc\nc2,x\n\x1a"))
+    assert (imp.total, imp.imported, imp.error_count) == (2, 2, 0)
+    assert CustomerProfile.objects.get(integration_id="c1").attributes == {"note": "a\u2028b\x0cc"}
+
+
+def test_too_many_attribute_columns_fail_the_file(audience):
+    header = "integration_id," + ",".join(f"a{i}" for i in range(201))
+    imp = run(upload(audience, header + "\nc1" + ",x" * 201 + "\n"))
+    assert imp.status == "failed"
+    assert "at most 200 attributes" in imp.error_message
+
+
+def test_a_second_run_of_the_same_import_does_not_count_twice(audience):
+    imp = upload(audience, "integration_id\n" + "".join(f"c{i}\n" for i in range(10)))
+
+    def overlap(number):
+        if number == 1:
+            run(imp, chunk_size=4)  # a re-delivered task running alongside
+
+    done = run(imp, chunk_size=4, after_chunk=overlap)
+    done.refresh_from_db()
+    assert (done.status, done.processed, done.imported, done.error_count) == (
+        "completed",
+        10,
+        10,
+        0,
+    )
+    assert audience.memberships.count() == 10
+
+
+def test_replace_with_no_good_row_keeps_the_members(audience):
+    run(upload(audience, "integration_id\nc1\nc2\n"))
+    imp = run(upload(audience, "integration_id,email\nc3,bad\n", mode="replace"))
+    assert imp.imported == 0
+    assert members(audience) == {("c1", "import"), ("c2", "import")}
+
+
+def test_an_unexpected_error_fails_the_import_instead_of_leaving_it_running(audience, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(imports, "write_chunk", boom)
+    imp = run(upload(audience, GOOD))
+    assert imp.status == "failed"
+    assert "RuntimeError" in imp.error_message
+    assert not AudienceImportSeen.objects.exists()
