@@ -130,10 +130,19 @@ class AudienceMembership(models.Model):
         API = "api", "API"
 
     id = models.BigAutoField(primary_key=True)
+    # no index and no database-level check: the audience already names the organization, and
+    # each would cost every bulk insert (imports, refreshes) a check per row
     organization = models.ForeignKey(
-        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
-    audience = models.ForeignKey(Audience, on_delete=models.CASCADE, related_name="memberships")
+    # indexed by the (audience, profile) and (audience, added_at, id) indexes below
+    audience = models.ForeignKey(
+        Audience, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     profile = models.ForeignKey(
         "customers.CustomerProfile", on_delete=models.CASCADE, related_name="audience_memberships"
     )
@@ -146,7 +155,6 @@ class AudienceMembership(models.Model):
         ]
         indexes = [
             models.Index(fields=["audience", "added_at", "id"], name="member_audience_added_idx"),
-            models.Index(fields=["profile"], name="member_profile_idx"),
         ]
 
     def __str__(self) -> str:
@@ -280,7 +288,11 @@ class AudienceImportSeen(models.Model):
 
     id = models.BigAutoField(primary_key=True)
     audience_import = models.ForeignKey(
-        AudienceImport, on_delete=models.CASCADE, related_name="+", db_index=False
+        AudienceImport,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (import, integration_id) index serves it
+        db_constraint=False,  # rows live only while their import runs
     )
     integration_id = models.CharField(max_length=255)
     row_number = models.PositiveIntegerField(help_text="Where the id first appears.")
