@@ -5,30 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audiences', '0003_imports'),
-        ('organizations', '0001_initial'),
+        ("audiences", "0003_imports"),
+        ("organizations", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='audiencemembership',
-            name='member_profile_idx',
+            model_name="audiencemembership",
+            name="member_profile_idx",
         ),
         migrations.AlterField(
-            model_name='audienceimportseen',
-            name='audience_import',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='audiences.audienceimport'),
+            model_name="audienceimportseen",
+            name="audience_import",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="audiences.audienceimport",
+            ),
         ),
         migrations.AlterField(
-            model_name='audiencemembership',
-            name='audience',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='audiences.audience'),
+            model_name="audiencemembership",
+            name="audience",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="audiences.audience",
+            ),
         ),
         migrations.AlterField(
-            model_name='audiencemembership',
-            name='organization',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.organization'),
+            model_name="audiencemembership",
+            name="organization",
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="organizations.organization",
+            ),
         ),
     ]
