@@ -16,8 +16,13 @@ from django.utils.html import format_html, format_html_join
 from core.errors import ConflictError
 from loyalty.ledger import MAX_AMOUNT as MAX_POINTS
 from loyalty.models import LoyaltyProgram
-from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, writable_organizations
-from organizations.tenancy import user_can_write, user_roles
+from organizations.admin_base import (
+    ScopedRelatedListFilter,
+    TenantAdmin,
+    TenantInlinePermissions,
+    writable_organizations,
+)
+from organizations.tenancy import user_can_write
 
 from . import imports, selectors, services
 from .models import (
@@ -30,26 +35,6 @@ from .models import (
     SyncSource,
 )
 from .rules import OPERATORS, compile_rules
-
-
-class TenantInlinePermissions:
-    """Inline rights follow the parent page (organization roles), not Django permissions."""
-
-    def has_view_permission(self, request, obj=None):
-        if obj is None:
-            return request.user.is_superuser or bool(user_roles(request.user))
-        return request.user.is_superuser or obj.organization_id in user_roles(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return self.has_view_permission(request)
-        return user_can_write(request.user, obj.organization_id)
-
-    def has_add_permission(self, request, obj=None):
-        return obj is None or self.has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
 
 
 class RuleFormSet(BaseInlineFormSet):

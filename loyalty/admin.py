@@ -15,8 +15,8 @@ from django.utils.html import format_html, format_html_join
 
 from core.errors import ConflictError
 from customers.models import CustomerProfile
-from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin
-from organizations.tenancy import user_can_write, user_roles
+from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, TenantInlinePermissions
+from organizations.tenancy import user_can_write
 
 from . import ledger, selectors, services
 from .models import LoyaltyCard, LoyaltyProgram, PointsTransaction, Tier, TierStructure
@@ -317,27 +317,12 @@ class TierStructureAdmin(TenantAdmin):
 # -- programs ---------------------------------------------------------------------------------
 
 
-class LoyaltyCardInline(admin.TabularInline):
+class LoyaltyCardInline(TenantInlinePermissions, admin.TabularInline):
     model = LoyaltyCard
     fields = ("identifier", "status", "linked_profiles")
     readonly_fields = ("linked_profiles",)
     extra = 0
     show_change_link = False
-
-    # rights follow the program page (organization roles), not Django model permissions
-    # (obj is None when Django builds the inline's queryset, already limited to the program)
-    def has_view_permission(self, request, obj=None):
-        if obj is None:
-            return request.user.is_superuser or bool(user_roles(request.user))
-        return request.user.is_superuser or obj.organization_id in user_roles(request.user)
-
-    def has_change_permission(self, request, obj=None):
-        if obj is None:
-            return self.has_view_permission(request)
-        return user_can_write(request.user, obj.organization_id)
-
-    def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
 
     @admin.display(description="linked profiles")
     def linked_profiles(self, obj):

@@ -100,6 +100,28 @@ def _is_tenant_model(model) -> bool:
     return isinstance(field, models.ForeignKey) and field.related_model is Organization
 
 
+class TenantInlinePermissions:
+    """Mixin for inlines: rights follow the parent page's organization roles, not Django model
+    permissions. (obj is None when Django builds the inline's queryset, which is already
+    limited to the parent object.)"""
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return request.user.is_superuser or bool(user_roles(request.user))
+        return request.user.is_superuser or obj.organization_id in user_roles(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return self.has_view_permission(request)
+        return user_can_write(request.user, obj.organization_id)
+
+    def has_add_permission(self, request, obj=None):
+        return obj is None or self.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
 class OrganizationListFilter(admin.RelatedFieldListFilter):
     """The organization filter offers only the user's organizations."""
 

@@ -28,6 +28,14 @@ def user_roles(user) -> dict:
     return cached
 
 
+def acting_user(request):
+    """The staff user behind a request, or None for an API key (which is not a person)."""
+    from django.contrib.auth import get_user_model
+
+    user = getattr(request, "user", None)
+    return user if isinstance(user, get_user_model()) else None
+
+
 def user_can_write(user, organization_id) -> bool:
     if getattr(user, "is_superuser", False):
         return True

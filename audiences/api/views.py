@@ -1,6 +1,5 @@
 """Audiences, their members and refreshes; tier-range audiences; bulk customer audiences."""
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -16,6 +15,7 @@ from core.api.errors import PayloadTooLarge
 from core.api.pagination import CreatedCursorPagination
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
+from organizations.tenancy import acting_user
 
 from . import serializers as s
 
@@ -26,11 +26,6 @@ class MembersPagination(CreatedCursorPagination):
 
 class RefreshLogPagination(CreatedCursorPagination):
     ordering = ("-started_at", "-id")
-
-
-def _actor(request):
-    user = request.user
-    return user if isinstance(user, get_user_model()) else None
 
 
 def _batch(request, key: str, limit: int) -> None:
@@ -89,7 +84,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         payload = dict(data.validated_data)
         rules = payload.pop("rules", [])
         audience = services.create_audience(
-            organization=self.organization, data=payload, rules=rules, actor=_actor(request)
+            organization=self.organization, data=payload, rules=rules, actor=acting_user(request)
         )
         return Response(
             s.AudienceSerializer(self._reload(audience)).data, status=status.HTTP_201_CREATED
@@ -103,7 +98,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         payload = dict(data.validated_data)
         rules = payload.pop("rules", None)
         audience = services.update_audience(
-            audience=audience, data=payload, rules=rules, actor=_actor(request)
+            audience=audience, data=payload, rules=rules, actor=acting_user(request)
         )
         return Response(s.AudienceSerializer(self._reload(audience)).data)
 
@@ -129,7 +124,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             group_name=payload["group_name"],
             program=payload.get("program"),
             tiers=payload["tiers"],
-            actor=_actor(request),
+            actor=acting_user(request),
         )
         body = {"group": group, "audiences": [self._reload(a) for a in audiences]}
         return Response(s.LoyaltyTiersResultSerializer(body).data, status=status.HTTP_201_CREATED)
@@ -233,7 +228,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             audience=audience,
             uploaded_file=data.validated_data["file"],
             mode=data.validated_data["mode"],
-            actor=_actor(request),
+            actor=acting_user(request),
         )
         url = reverse("audience-import-detail", args=[audience_import.pk], request=request)
         return Response(

@@ -1,6 +1,5 @@
 """Loyalty programs (with their cards and ledgers), tier structures and tiers."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -19,6 +18,7 @@ from loyalty import ledger, selectors, services
 from loyalty.filters import TierFilter, TierStructureFilter
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierChange, TierStructure
 from organizations.models import ApiKey
+from organizations.tenancy import acting_user
 
 from . import serializers as s
 
@@ -216,9 +216,8 @@ class LoyaltyProgramViewSet(
         owner = self._owner(program, **owner_key)
         data = serializer_class(data=request.data)
         data.is_valid(raise_exception=True)
-        user = request.user
         actor = ledger.Actor(
-            user=user if isinstance(user, get_user_model()) else None,
+            user=acting_user(request),
             api_key=request.auth if isinstance(request.auth, ApiKey) else None,
         )
         txn = service(program=program, actor=actor, **owner, **data.validated_data)
