@@ -141,7 +141,7 @@ def points_lots(*, accounts, status: str, at: dt.datetime | None = None):
         return lots.filter(activates_at__gt=at)
     if status == "expired":
         return lots.filter(expires_at__lte=at).annotate(
-            unspent=Coalesce(
+            spent_before_expiry=Coalesce(
                 Subquery(
                     PointsAllocation.objects.filter(lot=OuterRef("pk"))
                     .values("lot")

@@ -64,7 +64,7 @@ class TenantViewSet(viewsets.GenericViewSet):
     def dispatch(self, request, *args, **kwargs):
         method = request.method.lower()
         action = getattr(self, "action_map", {}).get(method)
-        if action in self.idempotent_actions:
+        if action in self.idempotent_actions and method not in ("get", "head", "options"):
             handler = getattr(self, method)
 
             @functools.wraps(handler)

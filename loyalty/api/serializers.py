@@ -453,7 +453,7 @@ class PointsLotSerializer(serializers.ModelSerializer):
     def get_unused(self, obj) -> int:
         # expired lots: what expired unspent (their `remaining` is 0 once settled)
         if self.context["status"] == "expired":
-            return obj.amount - obj.unspent
+            return obj.amount - obj.spent_before_expiry
         return obj.remaining
 
 

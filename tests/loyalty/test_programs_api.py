@@ -206,3 +206,17 @@ def test_ledger_lists_have_a_fixed_query_count(
     for path in ("points", "transactions", "balances"):
         with django_assert_max_num_queries(8):
             assert api.get(f"{base}/{path}").status_code == 200
+
+
+def test_expired_points_list_shows_what_expired_unspent(api, program, profile):
+    import datetime as dt
+
+    from loyalty.models import PointsLot
+
+    base = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}"
+    api.post(f"{base}/add-points", {"amount": 100}, format="json")
+    api.post(f"{base}/deduct-points", {"amount": 30}, format="json")
+    PointsLot.objects.update(expires_at=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))  # time passes
+    expired = api.get(f"{base}/points", {"status": "expired"}).json()["results"]
+    assert [(p["amount"], p["unused"], p["status"]) for p in expired] == [(100, 70, "expired")]
+    assert api.get(f"{base}/points").json()["results"] == []  # nothing active any more
