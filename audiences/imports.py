@@ -239,6 +239,13 @@ def _remember(imp: AudienceImport, first_rows: dict[str, int]) -> None:
             )
 
 
+# New profile ids that start with the time (like UUIDv7): the new rows of a chunk land next
+# to each other in the primary-key index instead of all over it
+TIME_ORDERED_UUID = (
+    "(lpad(to_hex((extract(epoch FROM clock_timestamp()) * 1000)::bigint), 12, '0') "
+    "|| '7' || substr(md5(random()::text), 1, 19))::uuid"
+)
+
 PROFILE_MERGE = """
 ON CONFLICT (organization_id, integration_id) DO UPDATE SET
   email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE {t}.email END,
@@ -278,8 +285,8 @@ def _write_rows_postgres(imp: AudienceImport, rows: list[Row], now) -> int:
         cursor.execute(
             f"INSERT INTO {profiles} AS p (id, organization_id, integration_id, email, msisdn, "  # noqa: S608
             "first_name, last_name, attributes, created_at, updated_at) "
-            "SELECT gen_random_uuid(), %s, integration_id, email, msisdn, first_name, last_name, "
-            "attributes, %s, %s FROM import_chunk "
+            f"SELECT {TIME_ORDERED_UUID}, %s, integration_id, email, msisdn, first_name, "
+            "last_name, attributes, %s, %s FROM import_chunk "
             + PROFILE_MERGE.format(t="p", merge="p.attributes || excluded.attributes"),
             [imp.organization_id, now, now],
         )
