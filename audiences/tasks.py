@@ -23,6 +23,10 @@ def refresh_audience_task(audience_id: str) -> dict | None:
     if not Audience.objects.filter(pk=audience_id).exists():
         return None  # deleted meanwhile
     log = services.refresh_audience(audience_id=audience_id)
+    # automatic member groups on this audience follow it (an explicit call, not a signal)
+    from memberships.services import follow_audience_groups
+
+    follow_audience_groups(audience_id=audience_id)
     return {"status": log.status, "added": log.added, "removed": log.removed}
 
 

@@ -8,6 +8,7 @@ from audiences.models import Audience, AudienceGroup, AudienceImport
 from core.models import IdempotencyKey
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
+from memberships.models import LoyaltyMembership, MembersGroup
 from organizations import services as org_services
 from organizations.models import ApiKey, Organization, OrganizationMember, Role
 
@@ -161,6 +162,27 @@ class AudienceImportFactory(factory.django.DjangoModelFactory):
     original_name = "example.csv"
 
 
+class LoyaltyMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LoyaltyMembership
+
+    organization = factory.SubFactory(OrganizationFactory)
+    program = factory.SubFactory(
+        LoyaltyProgramFactory, organization=factory.SelfAttribute("..organization")
+    )
+    profile = factory.SubFactory(
+        CustomerProfileFactory, organization=factory.SelfAttribute("..organization")
+    )
+
+
+class MembersGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MembersGroup
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -177,5 +199,7 @@ FACTORIES = {
         AudienceGroupFactory,
         AudienceFactory,
         AudienceImportFactory,
+        LoyaltyMembershipFactory,
+        MembersGroupFactory,
     )
 }

@@ -1,0 +1,6 @@
+from .views import LoyaltyMembershipViewSet, MembersGroupViewSet
+
+routes = [
+    ("loyalty-memberships", LoyaltyMembershipViewSet, "loyalty-membership"),
+    ("member-groups", MembersGroupViewSet, "member-group"),
+]

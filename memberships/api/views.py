@@ -1,0 +1,233 @@
+"""Loyalty memberships (batch API) and member groups."""
+
+from django.db.models import OuterRef, Subquery
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from core.api.errors import PayloadTooLarge
+from core.api.pagination import CreatedCursorPagination
+from core.api.viewsets import TenantViewSet
+from core.errors import BatchValidationError
+from loyalty.models import PointsAccount
+from memberships import services
+from memberships.filters import LoyaltyMembershipFilter
+from memberships.models import LoyaltyMembership, MembersGroup
+
+from . import serializers as s
+
+
+class LimitPagination(CreatedCursorPagination):
+    page_size_query_param = "limit"
+
+
+class MembersPagination(CreatedCursorPagination):
+    ordering = ("-added_at", "-id")
+
+
+def _too_many(request, key: str, limit: int) -> None:
+    items = request.data.get(key) if isinstance(request.data, dict) else None
+    if isinstance(items, list) and len(items) > limit:
+        raise PayloadTooLarge(f"At most {limit:,} {key} per call ({len(items)} sent).")
+
+
+def _batch(call, field: str):
+    try:
+        return call()
+    except BatchValidationError as exc:
+        raise ValidationError(exc.as_detail(field)) from exc
+
+
+class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Mews-style loyalty memberships. Batch endpoints take up to 1,000 items, check them
+    all, and write all or nothing. `points` is the ledger's active balance of the profile in
+    the program when it has one (the ledger wins), else the stored value."""
+
+    queryset = LoyaltyMembership.objects.select_related("profile")
+    serializer_class = s.LoyaltyMembershipSerializer
+    filterset_class = LoyaltyMembershipFilter
+    pagination_class = LimitPagination
+    ordering_fields = ("created_at", "updated_at")
+    idempotent_actions = frozenset({"create", "batch_add"})
+    documented_error_statuses = {
+        "batch_add": ("413",),
+        "batch_update": ("413",),
+        "batch_delete": ("413",),
+    }
+
+    def scope_queryset(self, queryset):
+        return queryset.annotate(
+            ledger_points=Subquery(
+                PointsAccount.objects.filter(
+                    program_id=OuterRef("program_id"),
+                    profile_id=OuterRef("profile_id"),
+                    subledger_id="",
+                ).values("active_points")[:1]
+            )
+        )
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def _out(self, memberships, **kwargs):
+        fresh = self.get_queryset().filter(pk__in=[m.pk for m in memberships])
+        by_id = {m.pk: m for m in fresh}
+        data = s.LoyaltyMembershipSerializer([by_id[m.pk] for m in memberships], many=True).data
+        return Response({"memberships": data}, **kwargs)
+
+    @extend_schema(
+        request=s.BatchAddSerializer, responses={201: s.LoyaltyMembershipSerializer(many=True)}
+    )
+    @action(detail=False, methods=["post"], url_path="batch-add")
+    def batch_add(self, request):
+        _too_many(request, "memberships", services.BATCH_LIMIT)
+        data = s.BatchAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = _batch(
+            lambda: services.add_memberships(
+                organization=self.organization, items=data.validated_data["memberships"]
+            ),
+            "memberships",
+        )
+        return self._out(created, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=s.BatchUpdateSerializer, responses=s.LoyaltyMembershipSerializer(many=True)
+    )
+    @action(detail=False, methods=["post"], url_path="batch-update")
+    def batch_update(self, request):
+        _too_many(request, "memberships", services.BATCH_LIMIT)
+        data = s.BatchUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changed = _batch(
+            lambda: services.update_memberships(
+                organization=self.organization, items=data.validated_data["memberships"]
+            ),
+            "memberships",
+        )
+        return self._out(changed)
+
+    @extend_schema(
+        request=s.BatchDeleteSerializer,
+        responses={200: OpenApiResponse(description="{deleted: n}")},
+    )
+    @action(detail=False, methods=["post"], url_path="batch-delete")
+    def batch_delete(self, request):
+        _too_many(request, "ids", services.BATCH_LIMIT)
+        data = s.BatchDeleteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        deleted = _batch(
+            lambda: services.delete_memberships(
+                organization=self.organization, ids=data.validated_data["ids"]
+            ),
+            "ids",
+        )
+        return Response({"deleted": deleted})
+
+    @extend_schema(
+        request=s.MembershipAddSerializer, responses={201: s.LoyaltyMembershipSerializer}
+    )
+    def create(self, request):
+        data = s.MembershipAddSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = _batch(
+            lambda: services.add_memberships(
+                organization=self.organization, items=[data.validated_data]
+            ),
+            "memberships",
+        )
+        return Response(self._out(created).data["memberships"][0], status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.SingleUpdateSerializer, responses=s.LoyaltyMembershipSerializer)
+    def partial_update(self, request, pk=None):
+        membership = self.get_object()
+        data = s.SingleUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changed = _batch(
+            lambda: services.update_memberships(
+                organization=self.organization,
+                items=[{**data.validated_data, "id": membership.pk}],
+            ),
+            "memberships",
+        )
+        return Response(self._out(changed).data["memberships"][0])
+
+    def destroy(self, request, pk=None):
+        membership = self.get_object()
+        _batch(
+            lambda: services.delete_memberships(
+                organization=self.organization, ids=[membership.pk]
+            ),
+            "ids",
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Member groups: manual, automatic (following an audience) and system (read-only)."""
+
+    queryset = MembersGroup.objects.all()
+    serializer_class = s.MembersGroupSerializer
+    filterset_fields = ("automatic", "system")
+    idempotent_actions = frozenset({"create"})
+    documented_error_statuses = {"members": ("409",)}
+
+    def list(self, request, *args, **kwargs):
+        if self.organization is not None:
+            services.all_members_group(self.organization)  # every organization has one
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=s.MembersGroupWriteSerializer, responses={201: s.MembersGroupSerializer})
+    def create(self, request):
+        data = s.MembersGroupWriteSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        data.is_valid(raise_exception=True)
+        payload = dict(data.validated_data)
+        group = services.create_group(
+            organization=self.organization,
+            data=payload,
+            audience=payload.get("audience_id"),
+            audience_conditions=payload.get("audience_conditions"),
+        )
+        group.refresh_from_db()
+        return Response(s.MembersGroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.MembersGroupUpdateSerializer, responses=s.MembersGroupSerializer)
+    def partial_update(self, request, pk=None):
+        group = self.get_object()
+        data = s.MembersGroupUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = services.update_group(group=group, data=data.validated_data)
+        return Response(s.MembersGroupSerializer(group).data)
+
+    def destroy(self, request, pk=None):
+        services.delete_group(group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(methods=["GET"], responses=s.GroupMemberSerializer(many=True))
+    @extend_schema(
+        methods=["POST", "DELETE"],
+        request=s.GroupMembersSerializer,
+        responses={200: OpenApiResponse(description="{added|removed, unknown: [...]}")},
+    )
+    @action(detail=True, methods=["get", "post", "delete"])
+    def members(self, request, pk=None):
+        group = self.get_object()
+        if request.method == "GET":
+            paginator = MembersPagination()
+            page = paginator.paginate_queryset(
+                group.members.select_related("profile"), request, view=self
+            )
+            return paginator.get_paginated_response(s.GroupMemberSerializer(page, many=True).data)
+        _too_many(request, "identifiers", services.IDENTIFIERS_LIMIT)
+        data = s.GroupMembersSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        call = (
+            services.add_group_members
+            if request.method == "POST"
+            else services.remove_group_members
+        )
+        return Response(call(group=group, **data.validated_data))

@@ -1,0 +1,441 @@
+"""Writes to loyalty memberships and member groups."""
+
+from collections.abc import Mapping, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.errors import BatchValidationError, ConflictError
+from customers.models import CustomerProfile
+from loyalty.models import LoyaltyProgram, Tier, TierStructure
+from organizations.models import Organization
+
+from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
+
+BATCH_LIMIT = 1000
+IDENTIFIERS_LIMIT = 10_000
+State = LoyaltyMembership.State
+
+# from -> allowed targets
+TRANSITIONS = {
+    State.NEW: {State.PENDING, State.ENROLLED, State.DECLINED, State.CANCELED},
+    State.PENDING: {State.ENROLLED, State.DECLINED, State.CANCELED},
+    State.ENROLLED: {State.CANCELED},
+    State.DECLINED: {State.PENDING},
+    State.CANCELED: {State.PENDING},
+}
+EDITABLE = ("code", "is_primary", "points", "expiration_date", "url", "tier", "state")
+
+
+def _limit(items: Sequence, what: str) -> None:
+    if len(items) > BATCH_LIMIT:
+        raise ValidationError(f"At most {BATCH_LIMIT} {what} per call.")
+
+
+def _active_tiers(organization: Organization, program_ids) -> dict:
+    """program id -> {tier id} of its ACTIVE structure."""
+    tiers: dict = {}
+    for tier_id, program_id in Tier.objects.filter(
+        organization=organization,
+        structure__program_id__in=set(program_ids),
+        structure__status=TierStructure.Status.ACTIVE,
+    ).values_list("id", "structure__program_id"):
+        tiers.setdefault(program_id, set()).add(tier_id)
+    return tiers
+
+
+def _primary_conflicts(organization, wanted: dict, exclude_ids=()) -> set:
+    """Profiles (of `wanted`: profile id -> item index) that already have another active
+    primary membership."""
+    return set(
+        LoyaltyMembership.objects.filter(
+            organization=organization,
+            profile_id__in=list(wanted),
+            is_primary=True,
+            deleted_at__isnull=True,
+        )
+        .exclude(pk__in=list(exclude_ids))
+        .values_list("profile_id", flat=True)
+    )
+
+
+@transaction.atomic
+def add_memberships(
+    *, organization: Organization, items: Sequence[Mapping]
+) -> list[LoyaltyMembership]:
+    """Create up to 1,000 memberships. Every item is checked first (program, profile by
+    integration_id, tier of the program's active structure, one primary per profile, one
+    membership per program and profile); any error → BatchValidationError, nothing written.
+    A fixed number of queries whatever the batch size."""
+    _limit(items, "memberships")
+    errors: dict[int, dict[str, list[str]]] = {}
+
+    def error(index, field, message):
+        errors.setdefault(index, {}).setdefault(field, []).append(message)
+
+    programs = {
+        p.pk: p
+        for p in LoyaltyProgram.objects.filter(
+            organization=organization, pk__in={i["program"] for i in items}
+        )
+    }
+    profiles = dict(
+        CustomerProfile.objects.filter(
+            organization=organization, integration_id__in={i["profile"] for i in items}
+        ).values_list("integration_id", "pk")
+    )
+    tiers = _active_tiers(organization, programs)
+    existing = set(
+        LoyaltyMembership.objects.filter(
+            organization=organization,
+            program_id__in=list(programs),
+            profile_id__in=list(profiles.values()),
+            deleted_at__isnull=True,
+        ).values_list("program_id", "profile_id")
+    )
+    primaries: dict = {}
+    pairs: dict = {}
+    now = timezone.now()
+    memberships = []
+    for index, item in enumerate(items):
+        program = programs.get(item["program"])
+        profile_id = profiles.get(item["profile"])
+        if program is None:
+            error(index, "program", "No such loyalty program.")
+        if profile_id is None:
+            error(index, "profile", f"No customer profile with integration_id “{item['profile']}”.")
+        if program is None or profile_id is None:
+            continue
+        key = (program.pk, profile_id)
+        if key in existing:
+            error(index, "profile", "This customer already has a membership in this program.")
+        elif key in pairs:
+            error(index, "profile", f"Same program and customer as item {pairs[key]}.")
+        pairs.setdefault(key, index)
+        tier = item.get("tier")
+        if tier is not None and tier not in tiers.get(program.pk, set()):
+            error(index, "tier", "The tier must belong to the program's active tier structure.")
+        if item.get("is_primary"):
+            if profile_id in primaries:
+                error(index, "is_primary", f"Item {primaries[profile_id]} is already primary.")
+            primaries.setdefault(profile_id, index)
+        memberships.append(
+            LoyaltyMembership(
+                organization=organization,
+                program=program,
+                profile_id=profile_id,
+                code=item.get("code") or "",
+                is_primary=bool(item.get("is_primary")),
+                points=item.get("points"),
+                expiration_date=item.get("expiration_date"),
+                url=item.get("url") or "",
+                tier_id=tier,
+                state=item.get("state") or State.NEW,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    for profile_id in _primary_conflicts(organization, primaries):
+        error(
+            primaries[profile_id], "is_primary", "This customer already has a primary membership."
+        )
+    if errors:
+        raise BatchValidationError(errors)
+    LoyaltyMembership.objects.bulk_create(memberships)
+    sync_all_members_group(
+        organization=organization, profile_ids={m.profile_id for m in memberships}
+    )
+    return memberships
+
+
+@transaction.atomic
+def update_memberships(
+    *, organization: Organization, items: Sequence[Mapping]
+) -> list[LoyaltyMembership]:
+    """Change up to 1,000 memberships by id. A field left out, or sent as null, stays as it
+    is. States follow TRANSITIONS. All checked first, all or nothing."""
+    _limit(items, "memberships")
+    errors: dict[int, dict[str, list[str]]] = {}
+
+    def error(index, field, message):
+        errors.setdefault(index, {}).setdefault(field, []).append(message)
+
+    ids = [item["id"] for item in items]
+    seen: dict = {}
+    for index, membership_id in enumerate(ids):
+        if membership_id in seen:
+            error(index, "id", f"Also in item {seen[membership_id]}: each id once per call.")
+        seen.setdefault(membership_id, index)
+    current = {
+        m.pk: m
+        for m in LoyaltyMembership.objects.select_for_update()
+        .filter(organization=organization, pk__in=ids)
+        .order_by("pk")
+    }
+    tiers = _active_tiers(organization, {m.program_id for m in current.values()})
+    primaries: dict = {}
+    changed = []
+    now = timezone.now()
+    for index, item in enumerate(items):
+        membership = current.get(item["id"])
+        if membership is None or membership.deleted_at is not None:
+            error(index, "id", "No such (active) membership.")
+            continue
+        state = item.get("state")
+        allowed = TRANSITIONS[State(membership.state)]
+        if state is not None and state != membership.state and state not in allowed:
+            error(
+                index,
+                "state",
+                f"From {membership.state} a membership can go to: {', '.join(sorted(allowed))}.",
+            )
+        tier = item.get("tier")
+        if tier is not None and tier not in tiers.get(membership.program_id, set()):
+            error(index, "tier", "The tier must belong to the program's active tier structure.")
+        for field in EDITABLE:
+            value = item.get(field)
+            if value is not None:
+                setattr(membership, "tier_id" if field == "tier" else field, value)
+        if membership.is_primary:
+            if membership.profile_id in primaries and primaries[membership.profile_id] != index:
+                error(index, "is_primary", f"Item {primaries[membership.profile_id]} is primary.")
+            primaries.setdefault(membership.profile_id, index)
+        membership.updated_at = now
+        changed.append(membership)
+    conflicts = _primary_conflicts(organization, primaries, exclude_ids=ids)
+    for profile_id in conflicts:
+        error(
+            primaries[profile_id], "is_primary", "This customer already has a primary membership."
+        )
+    if errors:
+        raise BatchValidationError(errors)
+    fields = ["code", "is_primary", "points", "expiration_date", "url", "tier", "state"]
+    # primaries that stop being primary first, so the unique index never sees two at once
+    LoyaltyMembership.objects.filter(pk__in=[m.pk for m in changed if not m.is_primary]).update(
+        is_primary=False
+    )
+    LoyaltyMembership.objects.bulk_update(changed, [*fields, "updated_at"])
+    sync_all_members_group(organization=organization, profile_ids={m.profile_id for m in changed})
+    return changed
+
+
+@transaction.atomic
+def delete_memberships(*, organization: Organization, ids: Sequence) -> int:
+    """Soft-delete up to 1,000 memberships (activity state "deleted"); unknown ids → error."""
+    _limit(ids, "ids")
+    errors: dict[int, dict[str, list[str]]] = {}
+    seen: dict = {}
+    for index, membership_id in enumerate(ids):
+        if membership_id in seen:
+            errors[index] = {"ids": [f"Also item {seen[membership_id]}: each id once per call."]}
+        seen.setdefault(membership_id, index)
+    found = dict(
+        LoyaltyMembership.objects.filter(
+            organization=organization, pk__in=list(ids), deleted_at__isnull=True
+        ).values_list("pk", "profile_id")
+    )
+    for index, membership_id in enumerate(ids):
+        if membership_id not in found and index not in errors:
+            errors[index] = {"ids": ["No such (active) membership."]}
+    if errors:
+        raise BatchValidationError(errors)
+    now = timezone.now()
+    deleted = LoyaltyMembership.objects.filter(pk__in=list(found)).update(
+        deleted_at=now, is_primary=False, updated_at=now
+    )
+    sync_all_members_group(organization=organization, profile_ids=set(found.values()))
+    return deleted
+
+
+# -- member groups ----------------------------------------------------------------------------
+
+
+def all_members_group(organization: Organization) -> MembersGroup:
+    group = MembersGroup.objects.filter(
+        organization=organization, system=True, name=MembersGroup.ALL_MEMBERS
+    ).first()
+    if group is None:
+        group = MembersGroup.objects.create(
+            organization=organization,
+            name=MembersGroup.ALL_MEMBERS,
+            type="system",
+            description="Every customer with an enrolled loyalty membership.",
+            system=True,
+        )
+    return group
+
+
+def _recount(group: MembersGroup) -> None:
+    MembersGroup.objects.filter(pk=group.pk).update(members_count=group.members.count())
+
+
+def sync_all_members_group(*, organization: Organization, profile_ids=None) -> None:
+    """Keep the system "All members" group equal to the profiles with an enrolled, active
+    membership: only `profile_ids` are looked at when given (set-based either way)."""
+    group = all_members_group(organization)
+    enrolled = LoyaltyMembership.objects.filter(
+        organization=organization, state=State.ENROLLED, deleted_at__isnull=True
+    )
+    members = group.members.all()
+    if profile_ids is not None:
+        profile_ids = list(profile_ids)
+        enrolled = enrolled.filter(profile_id__in=profile_ids)
+        members = members.filter(profile_id__in=profile_ids)
+    should = set(enrolled.values_list("profile_id", flat=True))
+    has = set(members.values_list("profile_id", flat=True))
+    if has - should:
+        group.members.filter(profile_id__in=list(has - should)).delete()
+    now = timezone.now()
+    MembersGroupMember.objects.bulk_create(
+        [MembersGroupMember(group=group, profile_id=p, added_at=now) for p in should - has],
+        ignore_conflicts=True,
+    )
+    _recount(group)
+
+
+def _check_group(group: MembersGroup) -> None:
+    group.full_clean(exclude=["organization", "audience"], validate_constraints=False)
+
+
+@transaction.atomic
+def create_group(
+    *, organization: Organization, data: Mapping, audience=None, audience_conditions=None
+) -> MembersGroup:
+    """A manual group, or an automatic one following `audience` or `audience_conditions` (a
+    backing audience is created from the conditions and refreshed)."""
+    from audiences import services as audience_services
+
+    group = MembersGroup(organization=organization)
+    for field in ("name", "type", "description"):
+        if field in data:
+            setattr(group, field, data[field])
+    if audience is not None and audience_conditions:
+        raise ValidationError({"audience_conditions": "Give an audience or conditions, not both."})
+    if audience is not None and audience.organization_id != organization.pk:
+        raise ValidationError({"audience_id": "No such audience."})
+    if audience_conditions:
+        audience = audience_services.create_audience(
+            organization=organization,
+            data={"name": f"Group: {group.name}"[:200]},
+            rules=audience_conditions,
+        )
+        group.audience_conditions = list(audience_conditions)
+    group.audience = audience
+    group.automatic = audience is not None
+    _check_group(group)
+    group.save()
+    if audience is not None:
+        if audience_conditions:
+            audience_services.refresh_audience(audience_id=audience.pk)
+        follow_audience(group=group)
+    return group
+
+
+def _assert_editable(group: MembersGroup) -> None:
+    if group.system:
+        raise PermissionDenied("System groups are kept by the system and cannot be changed.")
+
+
+@transaction.atomic
+def update_group(*, group: MembersGroup, data: Mapping) -> MembersGroup:
+    _assert_editable(group)
+    for field in ("name", "type", "description"):
+        if field in data:
+            setattr(group, field, data[field])
+    _check_group(group)
+    group.save()
+    return group
+
+
+@transaction.atomic
+def delete_group(*, group: MembersGroup) -> None:
+    _assert_editable(group)
+    group.delete()
+
+
+def follow_audience(*, group: MembersGroup) -> None:
+    """An automatic group's members become its audience's members (set-based)."""
+    if group.audience_id is None:
+        return
+    from audiences.models import AudienceMembership
+
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    table, source = MembersGroupMember._meta.db_table, AudienceMembership._meta.db_table
+    group_id = MembersGroup._meta.pk.get_db_prep_value(group.pk, connection)
+    audience_id = MembersGroup._meta.pk.get_db_prep_value(group.audience_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE group_id = %s AND NOT EXISTS (SELECT 1 FROM {source} a "  # noqa: S608
+            f"WHERE a.audience_id = %s AND a.profile_id = {table}.profile_id)",
+            [group_id, audience_id],
+        )
+        cursor.execute(
+            f"INSERT INTO {table} (group_id, profile_id, added_at) SELECT %s, a.profile_id, %s "  # noqa: S608
+            f"FROM {source} a WHERE a.audience_id = %s AND NOT EXISTS (SELECT 1 FROM {table} m "
+            "WHERE m.group_id = %s AND m.profile_id = a.profile_id) ON CONFLICT DO NOTHING",
+            [group_id, now, audience_id, group_id],
+        )
+    _recount(group)
+
+
+def follow_audience_groups(*, audience_id) -> int:
+    """After an audience refresh: every automatic group on it follows. Returns how many."""
+    groups = list(MembersGroup.objects.filter(audience_id=audience_id, automatic=True))
+    for group in groups:
+        follow_audience(group=group)
+    return len(groups)
+
+
+def _profiles_for(organization, identifier_type: str, identifiers: Sequence[str]) -> dict:
+    """identifier -> profile id (the first profile when an email is shared)."""
+    field = {"email": "email", "msisdn": "msisdn", "id": "integration_id"}[identifier_type]
+    values = [v.lower() for v in identifiers] if field == "email" else list(identifiers)
+    found: dict = {}
+    for value, profile_id in (
+        CustomerProfile.objects.filter(organization=organization, **{f"{field}__in": set(values)})
+        .order_by("created_at")
+        .values_list(field, "pk")
+    ):
+        found.setdefault(value, profile_id)
+    return found
+
+
+def _bulk_members(group, identifier_type, identifiers):
+    if group.system:
+        raise PermissionDenied("System groups are kept by the system and cannot be changed.")
+    if group.automatic:
+        raise ConflictError("This group follows its audience; its members cannot be edited.")
+    if len(identifiers) > IDENTIFIERS_LIMIT:
+        raise ValidationError(f"At most {IDENTIFIERS_LIMIT:,} identifiers per call.")
+    found = _profiles_for(group.organization, identifier_type, identifiers)
+    key = (lambda v: v.lower()) if identifier_type == "email" else (lambda v: v)
+    unknown = list(dict.fromkeys(v for v in identifiers if key(v) not in found))
+    profile_ids = list(dict.fromkeys(found[key(v)] for v in identifiers if key(v) in found))
+    return profile_ids, unknown
+
+
+@transaction.atomic
+def add_group_members(*, group: MembersGroup, identifier_type: str, identifiers) -> dict:
+    """Add profiles by email, msisdn or integration id; unknown identifiers are reported back,
+    duplicates (in the call or already members) are ignored."""
+    profile_ids, unknown = _bulk_members(group, identifier_type, identifiers)
+    existing = set(
+        group.members.filter(profile_id__in=profile_ids).values_list("profile_id", flat=True)
+    )
+    new = [p for p in profile_ids if p not in existing]
+    now = timezone.now()
+    MembersGroupMember.objects.bulk_create(
+        [MembersGroupMember(group=group, profile_id=p, added_at=now) for p in new],
+        ignore_conflicts=True,
+    )
+    _recount(group)
+    return {"added": len(new), "already_members": len(existing), "unknown": unknown}
+
+
+@transaction.atomic
+def remove_group_members(*, group: MembersGroup, identifier_type: str, identifiers) -> dict:
+    profile_ids, unknown = _bulk_members(group, identifier_type, identifiers)
+    removed, _ = group.members.filter(profile_id__in=profile_ids).delete()
+    _recount(group)
+    return {"removed": removed, "unknown": unknown}
