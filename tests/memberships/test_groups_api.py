@@ -1,0 +1,159 @@
+"""Member groups: manual, automatic (follow an audience), system (read-only)."""
+
+import pytest
+
+from audiences import services as audience_services
+from audiences import tasks as audience_tasks
+from memberships import services
+from memberships.models import MembersGroup
+from tests.factories import CustomerProfileFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/member-groups"
+
+
+@pytest.fixture
+def people(organization):
+    return [
+        CustomerProfileFactory(
+            organization=organization,
+            integration_id=f"p{i}",
+            email=f"P{i}@Example.com".lower(),
+            msisdn=f"+44770090000{i}",
+            attributes={"city": "Leeds" if i < 2 else "York"},
+        )
+        for i in range(4)
+    ]
+
+
+def members(group):
+    return set(group.members.values_list("profile__integration_id", flat=True))
+
+
+def test_manual_group_bulk_add_by_email_with_unknowns_and_duplicates(api, people):
+    group = api.post(URL, {"name": "VIP", "type": "vip"}, format="json").json()
+    url = f"{URL}/{group['id']}/members"
+    response = api.post(
+        url,
+        {
+            "identifier_type": "email",
+            "identifiers": [
+                "P0@example.com",
+                "p0@example.com",
+                "nobody@example.com",
+                "p1@example.com",
+            ],
+        },
+        format="json",
+    )
+    assert response.json() == {"added": 2, "already_members": 0, "unknown": ["nobody@example.com"]}
+    again = api.post(url, {"identifier_type": "id", "identifiers": ["p1", "p2"]}, format="json")
+    assert again.json() == {"added": 1, "already_members": 1, "unknown": []}
+    by_msisdn = api.delete(
+        url, {"identifier_type": "msisdn", "identifiers": ["+447700900000"]}, format="json"
+    )
+    assert by_msisdn.json() == {"removed": 1, "unknown": []}
+    listed = api.get(url).json()["results"]
+    assert sorted(m["integration_id"] for m in listed) == ["p1", "p2"]
+    assert api.get(f"{URL}/{group['id']}").json()["members_count"] == 2
+
+
+def test_too_many_identifiers_is_413(api, people):
+    group = api.post(URL, {"name": "Big"}, format="json").json()
+    body = {"identifier_type": "id", "identifiers": [f"x{i}" for i in range(10_001)]}
+    assert api.post(f"{URL}/{group['id']}/members", body, format="json").status_code == 413
+
+
+def test_system_group_is_read_only_through_the_api(api, organization, people):
+    listed = api.get(URL).json()["results"]
+    system = next(g for g in listed if g["system"])
+    assert system["name"] == "All members"
+    url = f"{URL}/{system['id']}"
+    assert api.patch(url, {"name": "Mine now"}, format="json").status_code == 403
+    assert api.delete(url).status_code == 403
+    body = {"identifier_type": "id", "identifiers": ["p0"]}
+    assert api.post(f"{url}/members", body, format="json").status_code == 403
+    created = api.post(URL, {"name": "x", "system": True}, format="json").json()
+    assert created["system"] is False  # the API cannot make system groups
+    assert MembersGroup.objects.get(pk=system["id"]).name == "All members"
+
+
+def test_all_members_group_follows_enrolled_memberships(api, organization, people):
+    from loyalty import services as loyalty_services
+
+    program = loyalty_services.create_loyalty_program(organization=organization, data={"name": "P"})
+    added = api.post(
+        "/api/v1/loyalty-memberships/batch-add",
+        {
+            "memberships": [
+                {"program": str(program.pk), "profile": "p0", "state": "enrolled"},
+                {"program": str(program.pk), "profile": "p1", "state": "pending"},
+            ]
+        },
+        format="json",
+    ).json()["memberships"]
+    group = services.all_members_group(organization)
+    assert members(group) == {"p0"}
+    api.post(
+        "/api/v1/loyalty-memberships/batch-update",
+        {"memberships": [{"id": added[1]["id"], "state": "enrolled"}]},
+        format="json",
+    )
+    assert members(group) == {"p0", "p1"}
+    api.post("/api/v1/loyalty-memberships/batch-delete", {"ids": [added[0]["id"]]}, format="json")
+    assert members(group) == {"p1"}
+    group.refresh_from_db()
+    assert group.members_count == 1
+
+
+def test_automatic_group_follows_its_audience_after_a_refresh(api, organization, people):
+    audience = audience_services.create_audience(
+        organization=organization,
+        data={"name": "Leeds"},
+        rules=[{"field": "attributes.city", "operator": "eq", "values": ["Leeds"]}],
+    )
+    group = api.post(URL, {"name": "Leeds fans", "audience_id": str(audience.pk)}, format="json")
+    assert group.status_code == 201
+    assert group.json()["automatic"] is True
+    group = MembersGroup.objects.get(pk=group.json()["id"])
+    assert members(group) == set()  # the audience has not been refreshed yet
+    audience_tasks.refresh_audience_task.delay(str(audience.pk))
+    assert members(group) == {"p0", "p1"}
+    people[2].attributes = {"city": "Leeds"}
+    people[2].save()
+    people[0].attributes = {"city": "York"}
+    people[0].save()
+    audience_tasks.refresh_audience_task.delay(str(audience.pk))
+    assert members(group) == {"p1", "p2"}
+    group.refresh_from_db()
+    assert group.members_count == 2
+    edit = api.post(
+        f"{URL}/{group.pk}/members", {"identifier_type": "id", "identifiers": ["p3"]}, format="json"
+    )
+    assert edit.status_code == 409
+    assert "follows its audience" in edit.json()["errors"][0]["detail"]
+
+
+def test_automatic_group_from_conditions_creates_a_backing_audience(api, people):
+    body = {
+        "name": "York",
+        "audience_conditions": [{"field": "attributes.city", "operator": "eq", "values": ["York"]}],
+    }
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    group = MembersGroup.objects.get(pk=response.json()["id"])
+    assert group.audience is not None and group.automatic
+    assert members(group) == {"p2", "p3"}
+    bad = api.post(
+        URL,
+        {"name": "x", "audience_conditions": [{"field": "nope", "operator": "eq", "values": [1]}]},
+        format="json",
+    )
+    assert bad.status_code == 400
+
+
+def test_another_organizations_audience_cannot_back_a_group(api, other_organization):
+    theirs = audience_services.create_audience(organization=other_organization, data={"name": "T"})
+    response = api.post(URL, {"name": "x", "audience_id": str(theirs.pk)}, format="json")
+    assert response.status_code == 400
