@@ -1,7 +1,7 @@
 """Loyalty memberships (batch API) and member groups."""
 
 from django.db.models import OuterRef, Subquery
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -11,8 +11,10 @@ from core.api.errors import PayloadTooLarge
 from core.api.pagination import CreatedCursorPagination
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
+from customers.api.serializers import CustomerProfileSerializer
+from customers.models import CustomerProfile
 from loyalty.models import PointsAccount
-from memberships import services
+from memberships import selectors, services
 from memberships.filters import LoyaltyMembershipFilter
 from memberships.models import LoyaltyMembership, MembersGroup
 
@@ -231,3 +233,37 @@ class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
             else services.remove_group_members
         )
         return Response(call(group=group, **data.validated_data))
+
+
+INVENTORY_SECTIONS = ("profile", "loyalty", "audiences", "groups", "memberships")
+
+
+class CustomerInventoryViewSet(TenantViewSet):
+    """`GET /customer-profiles/{integration_id}/inventory` (Talon.One's customer inventory)."""
+
+    queryset = CustomerProfile.objects.all()
+    serializer_class = CustomerProfileSerializer
+    lookup_field = "integration_id"
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, bool, description=f"Include {name} (default true).")
+            for name in INVENTORY_SECTIONS
+        ],
+        responses={200: OpenApiResponse(description="The sections asked for.")},
+        summary="Everything known about a customer",
+        filters=False,
+    )
+    @action(detail=True, methods=["get"])
+    def inventory(self, request, integration_id=None):
+        profile = self.get_object()
+        wanted = {
+            name
+            for name in INVENTORY_SECTIONS
+            if request.query_params.get(name, "true").lower() not in ("false", "0", "no")
+        }
+        body = selectors.customer_inventory(profile=profile, sections=wanted)
+        if "profile" in wanted:
+            body["profile"] = CustomerProfileSerializer(profile).data
+        return Response(body)

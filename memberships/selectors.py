@@ -1,0 +1,67 @@
+"""Customer inventory: everything the back-office knows about one customer, in a bounded
+number of queries (one per section)."""
+
+from audiences.models import AudienceMembership
+from loyalty.models import PointsAccount, TierAssignment, TierStructure
+
+from .models import LoyaltyMembership, MembersGroupMember
+
+
+def customer_inventory(*, profile, sections: set[str]) -> dict:
+    result: dict = {}
+    if "loyalty" in sections:
+        programs: dict = {}
+        for account in PointsAccount.objects.filter(profile=profile).select_related("program"):
+            entry = programs.setdefault(
+                account.program_id,
+                {"program": account.program_id, "name": account.program.name, "tier": None,
+                 "balance": None, "subledger_balances": {}},
+            )  # fmt: skip
+            balance = {
+                "active": account.active_points,
+                "pending": account.pending_points,
+                "expired": account.expired_points,
+                "spent": account.spent_points,
+                "tentative": account.active_points + account.pending_points,
+            }
+            if account.subledger_id:
+                entry["subledger_balances"][account.subledger_id] = balance
+            else:
+                entry["balance"] = balance
+        for assignment in TierAssignment.objects.filter(
+            account__profile=profile,
+            account__subledger_id="",
+            structure__status=TierStructure.Status.ACTIVE,
+            tier__isnull=False,
+        ).select_related("tier"):
+            if assignment.program_id in programs:
+                programs[assignment.program_id]["tier"] = {
+                    "id": assignment.tier_id,
+                    "name": assignment.tier.name,
+                    "since": assignment.since,
+                    "expires_at": assignment.expires_at,
+                }
+        result["loyalty"] = list(programs.values())
+    if "audiences" in sections:
+        result["audiences"] = [
+            {
+                "id": m.audience_id,
+                "name": m.audience.name,
+                "source": m.source,
+                "added_at": m.added_at,
+            }
+            for m in AudienceMembership.objects.filter(profile=profile).select_related("audience")
+        ]
+    if "groups" in sections:
+        result["groups"] = [
+            {"id": m.group_id, "name": m.group.name, "system": m.group.system,
+             "automatic": m.group.automatic, "added_at": m.added_at}
+            for m in MembersGroupMember.objects.filter(profile=profile).select_related("group")
+        ]  # fmt: skip
+    if "memberships" in sections:
+        result["memberships"] = list(
+            LoyaltyMembership.objects.filter(profile=profile, deleted_at__isnull=True).values(
+                "id", "program_id", "code", "is_primary", "state", "tier_id", "expiration_date"
+            )
+        )
+    return result
