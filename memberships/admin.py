@@ -1,0 +1,207 @@
+"""Staff pages: loyalty memberships, member groups with counts, members search, and bulk add
+by pasting identifiers. System groups are read-only; writes go through the services."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from core.errors import BatchValidationError, ConflictError
+from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin
+from organizations.tenancy import user_can_write
+
+from . import services
+from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
+
+
+@admin.action(description="Delete selected memberships (soft)")
+def soft_delete(modeladmin, request, queryset):
+    by_org: dict = {}
+    for membership in queryset.filter(deleted_at__isnull=True):
+        if user_can_write(request.user, membership.organization_id):
+            by_org.setdefault(membership.organization, []).append(membership.pk)
+    deleted = 0
+    for organization, ids in by_org.items():
+        try:
+            deleted += services.delete_memberships(organization=organization, ids=ids)
+        except BatchValidationError as exc:
+            messages.error(request, f"{len(exc.errors)} membership(s) could not be deleted.")
+    messages.success(request, f"{deleted} membership(s) deleted.")
+
+
+@admin.register(LoyaltyMembership)
+class LoyaltyMembershipAdmin(TenantAdmin):
+    """Memberships are written through the API (batch endpoints); here staff look them up."""
+
+    list_display = ("profile", "program", "state", "is_primary", "tier", "code", "deleted_at")
+    list_filter = (
+        "state",
+        ("program", ScopedRelatedListFilter),
+        ("deleted_at", admin.EmptyFieldListFilter),
+    )
+    search_fields = ("=profile__integration_id", "profile__email", "code")
+    list_select_related = ("profile", "program", "tier")
+    actions = (soft_delete,)
+    readonly_fields = [f.name for f in LoyaltyMembership._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PasteIdentifiersForm(forms.Form):
+    identifier_type = forms.ChoiceField(
+        choices=[("email", "Email"), ("msisdn", "Mobile number"), ("id", "Integration id")]
+    )
+    identifiers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 60}),
+        help_text="One per line (or separated by commas). Up to 10,000.",
+    )
+
+    def clean_identifiers(self):
+        raw = self.cleaned_data["identifiers"].replace(",", "\n")
+        values = [v.strip() for v in raw.splitlines() if v.strip()]
+        if len(values) > services.IDENTIFIERS_LIMIT:
+            raise ValidationError(f"At most {services.IDENTIFIERS_LIMIT:,} identifiers at once.")
+        return values
+
+
+@admin.register(MembersGroup)
+class MembersGroupAdmin(TenantAdmin):
+    list_display = ("name", "type", "automatic", "system", "members_count", "audience")
+    list_filter = ("automatic", "system")
+    search_fields = ("name", "type")
+    readonly_fields = ("system", "automatic", "audience", "members_count", "members_tools")
+    fields = ("organization", "name", "type", "description", *readonly_fields)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.system:
+            return False  # kept by the system
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.system:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.readonly_fields, "organization") if obj else self.readonly_fields
+
+    @admin.display(description="members")
+    def members_tools(self, obj):
+        if obj is None or obj.pk is None:
+            return "Save the group first."
+        browse = reverse("admin:memberships_membersgroupmember_changelist")
+        links = format_html(
+            '<a href="{}?group__id__exact={}">Browse and search the members</a>', browse, obj.pk
+        )
+        if obj.system or obj.automatic:
+            return links
+        paste = reverse("admin:memberships_membersgroup_paste", args=[obj.pk])
+        return format_html('{} · <a class="button" href="{}">Add by pasting</a>', links, paste)
+
+    def save_model(self, request, obj, form, change):
+        data = {
+            f: form.cleaned_data[f]
+            for f in ("name", "type", "description")
+            if f in form.cleaned_data
+        }
+        if change:
+            saved = services.update_group(group=obj, data=data)
+        else:
+            organization = form.cleaned_data["organization"]
+            if not user_can_write(request.user, organization.pk):
+                raise PermissionDenied
+            saved = services.create_group(organization=organization, data=data)
+        obj.pk = saved.pk
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        services.delete_group(group=obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<uuid:group_id>/paste/",
+                self.admin_site.admin_view(self.paste_view),
+                name="memberships_membersgroup_paste",
+            ),
+            *super().get_urls(),
+        ]
+
+    def paste_view(self, request, group_id):
+        group = get_object_or_404(self.get_queryset(request), pk=group_id)
+        if not self.has_change_permission(request, group):
+            raise PermissionDenied
+        form = PasteIdentifiersForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                result = services.add_group_members(group=group, **form.cleaned_data)
+            except ConflictError as exc:
+                form.add_error(None, exc.message)
+            else:
+                message = f"{result['added']} added, {result['already_members']} already members."
+                if result["unknown"]:
+                    shown = ", ".join(result["unknown"][:20])
+                    more = len(result["unknown"]) - 20
+                    message += f" Not found ({len(result['unknown'])}): {shown}"
+                    message += f" and {more} more." if more > 0 else "."
+                    messages.warning(request, message)
+                else:
+                    messages.success(request, message)
+                return redirect(reverse("admin:memberships_membersgroup_change", args=[group.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Add members to “{group.name}”",
+            "form": form,
+            "group": group,
+        }
+        return TemplateResponse(request, "admin/memberships/paste_members.html", context)
+
+
+@admin.register(MembersGroupMember)
+class MembersGroupMemberAdmin(TenantAdmin):
+    list_display = ("integration_id", "email", "group", "added_at")
+    list_filter = (("group", ScopedRelatedListFilter),)
+    search_fields = ("=profile__integration_id", "profile__email")
+    list_select_related = ("profile", "group")
+    ordering = ("-added_at",)
+
+    def get_queryset(self, request):
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        if request.user.is_superuser:
+            return queryset
+        from organizations.tenancy import user_roles
+
+        return queryset.filter(group__organization_id__in=list(user_roles(request.user)))
+
+    def get_list_filter(self, request):
+        return self.list_filter  # no organization column here: groups are scoped instead
+
+    def has_view_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_view_permission(request)
+        return super().has_view_permission(request, obj.group)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="integration id")
+    def integration_id(self, obj):
+        return obj.profile.integration_id
+
+    @admin.display(description="email")
+    def email(self, obj):
+        return obj.profile.email
