@@ -272,25 +272,39 @@ def _recount(group: MembersGroup) -> None:
 
 def sync_all_members_group(*, organization: Organization, profile_ids=None) -> None:
     """Keep the system "All members" group equal to the profiles with an enrolled, active
-    membership: only `profile_ids` are looked at when given (set-based either way)."""
+    membership: two set-based statements (only `profile_ids` are looked at when given)."""
     group = all_members_group(organization)
-    enrolled = LoyaltyMembership.objects.filter(
-        organization=organization, state=State.ENROLLED, deleted_at__isnull=True
-    )
-    members = group.members.all()
+    members = MembersGroupMember._meta.db_table
+    memberships = LoyaltyMembership._meta.db_table
+    pk = MembersGroup._meta.pk
+    group_id = pk.get_db_prep_value(group.pk, connection)
+    org_id = pk.get_db_prep_value(organization.pk, connection)
+    scope, scope_params = "", []
     if profile_ids is not None:
-        profile_ids = list(profile_ids)
-        enrolled = enrolled.filter(profile_id__in=profile_ids)
-        members = members.filter(profile_id__in=profile_ids)
-    should = set(enrolled.values_list("profile_id", flat=True))
-    has = set(members.values_list("profile_id", flat=True))
-    if has - should:
-        group.members.filter(profile_id__in=list(has - should)).delete()
-    now = timezone.now()
-    MembersGroupMember.objects.bulk_create(
-        [MembersGroupMember(group=group, profile_id=p, added_at=now) for p in should - has],
-        ignore_conflicts=True,
+        profile_ids = [pk.get_db_prep_value(p, connection) for p in profile_ids]
+        if not profile_ids:
+            return
+        scope = f" AND profile_id IN ({', '.join(['%s'] * len(profile_ids))})"
+        scope_params = profile_ids
+    enrolled = (
+        f"SELECT 1 FROM {memberships} m WHERE m.organization_id = %s AND m.state = 'enrolled' "  # noqa: S608
+        "AND m.deleted_at IS NULL AND m.profile_id = {target}.profile_id"
     )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {members} WHERE group_id = %s{scope} "  # noqa: S608
+            f"AND NOT EXISTS ({enrolled.format(target=members)})",
+            [group_id, *scope_params, org_id],
+        )
+        cursor.execute(
+            f"INSERT INTO {members} (group_id, profile_id, added_at) "  # noqa: S608
+            f"SELECT DISTINCT %s, profile_id, %s FROM {memberships} src "
+            "WHERE organization_id = %s AND state = 'enrolled' AND deleted_at IS NULL"
+            f"{scope} AND NOT EXISTS (SELECT 1 FROM {members} gm WHERE gm.group_id = %s "
+            "AND gm.profile_id = src.profile_id) ON CONFLICT DO NOTHING",
+            [group_id, now, org_id, *scope_params, group_id],
+        )
     _recount(group)
 
 
