@@ -7,7 +7,10 @@ Fields
 - `loyalty.points.<program id>`: the active points of the profile's main ledger in a
   profile-based program (0 without an account);
 - `loyalty.tier.<program id>`: the name of the tier the profile holds in the program's active
-  tier structure.
+  tier structure;
+- `membership.state.<program id>`: the state of the profile's (active) loyalty membership in
+  the program (new, pending, enrolled, canceled, declined);
+- `member_groups`: the ids of the member groups the profile is in.
 Operators: eq, neq, in, not_in, gt, gte, lt, lte, between, contains, exists, not_exists. Rules
 with the same `condition_group` are ANDed; the groups are ORed. `neq`/`not_in` also match
 profiles that lack the value (an attribute that is not set, no tier).
@@ -30,6 +33,7 @@ from core.validators import INT64_MAX, INT64_MIN, is_clean_text, unstorable_json
 from customers.models import CustomerProfile
 from customers.validators import is_valid_attribute_key
 from loyalty.models import LoyaltyProgram, PointsAccount, TierAssignment, TierStructure
+from memberships.models import LoyaltyMembership, MembersGroupMember
 
 TEXT_FIELDS = ("integration_id", "email", "msisdn", "first_name", "last_name")
 DATETIME_FIELDS = ("created_at", "updated_at")
@@ -53,6 +57,8 @@ ALLOWED = {
     "json": set(OPERATORS),
     "number": {"eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between"},
     "tier": {"eq", "neq", "in", "not_in", "exists", "not_exists"},
+    "state": {"eq", "neq", "in", "not_in", "exists", "not_exists"},
+    "groups": {"in", "not_in", "exists", "not_exists"},
 }
 MAX_VALUES = 1000
 MAX_VALUE_LENGTH = 500
@@ -102,7 +108,13 @@ def _field_kind(field: str):
     if field.startswith("attributes."):
         key = field.removeprefix("attributes.")
         return ("json", key) if is_valid_attribute_key(key) else None
-    for prefix, kind in (("loyalty.points.", "number"), ("loyalty.tier.", "tier")):
+    if field == "member_groups":
+        return "groups", None
+    for prefix, kind in (
+        ("loyalty.points.", "number"),
+        ("loyalty.tier.", "tier"),
+        ("membership.state.", "state"),
+    ):
         if field.startswith(prefix):
             try:
                 return kind, uuid.UUID(field.removeprefix(prefix))
@@ -126,9 +138,16 @@ def _check_values(kind: str, values: list) -> str | None:
     for value in values:
         if isinstance(value, str) and (len(value) > MAX_VALUE_LENGTH or not is_clean_text(value)):
             return f"text values are at most {MAX_VALUE_LENGTH} characters of valid text."
-    if kind in ("text", "tier"):
+    if kind in ("text", "tier", "state"):
         if not all(isinstance(v, str) for v in values):
             return "values must be text."
+        if kind == "state" and not set(values) <= set(LoyaltyMembership.State.values):
+            return "values must be membership states: " + ", ".join(LoyaltyMembership.State.values)
+    elif kind == "groups":
+        try:
+            [uuid.UUID(str(v)) for v in values]
+        except ValueError:
+            return "values must be member group ids."
     elif kind == "number":
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return "values must be whole numbers."
@@ -255,9 +274,26 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
             return has & matches
         return ~(has & matches)
 
+    if kind == "groups":
+        member = MembersGroupMember.objects.filter(
+            profile=OuterRef("pk"), group__organization=organization
+        )
+        if op in ("in", "not_in"):
+            member = member.filter(group_id__in=values)
+        return Q(Exists(member)) if op in ("in", "exists") else ~Q(Exists(member))
+
     program = LoyaltyProgram.objects.filter(organization=organization, pk=detail).first()
     if program is None:
         _fail(index, rule, "no such loyalty program.")
+    if kind == "state":
+        held = LoyaltyMembership.objects.filter(
+            profile=OuterRef("pk"), program_id=program.pk, deleted_at__isnull=True
+        )
+        if op in ("exists", "not_exists"):
+            return Q(Exists(held)) if op == "exists" else ~Q(Exists(held))
+        states = values if op in ("in", "not_in") else values[:1]
+        in_state = Q(Exists(held.filter(state__in=states)))
+        return in_state if op in ("eq", "in") else ~in_state
     if program.kind != LoyaltyProgram.Kind.PROFILE:
         _fail(index, rule, "a card-based program ranks cards, not customer profiles.")
 

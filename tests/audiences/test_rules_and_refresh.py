@@ -269,3 +269,27 @@ def test_interval_below_30_seconds_is_rejected(organization):
             organization=organization, data={"name": "x", "refresh_interval_seconds": 5}
         )
     assert "refresh_interval_seconds" in info.value.message_dict
+
+
+def test_membership_state_and_member_group_fields(organization, people):
+    from memberships import services as membership_services
+
+    program = loyalty_services.create_loyalty_program(organization=organization, data={"name": "P"})
+    membership_services.add_memberships(
+        organization=organization,
+        items=[
+            {"program": program.pk, "profile": "ann", "state": "enrolled"},
+            {"program": program.pk, "profile": "bob", "state": "pending"},
+        ],
+    )
+    group = membership_services.create_group(organization=organization, data={"name": "G"})
+    membership_services.add_group_members(group=group, identifier_type="id", identifiers=["cat"])
+    state = f"membership.state.{program.pk}"
+    assert match(organization, rule(state, "eq", ["enrolled"])) == {"ann"}
+    assert match(organization, rule(state, "in", ["enrolled", "pending"])) == {"ann", "bob"}
+    assert match(organization, rule(state, "neq", ["enrolled"])) == {"bob", "cat", "dan"}
+    assert match(organization, rule(state, "not_exists")) == {"cat", "dan"}
+    assert match(organization, rule("member_groups", "in", [str(group.pk)])) == {"cat"}
+    assert match(organization, rule("member_groups", "not_exists")) == {"bob", "dan"}
+    with pytest.raises(ValidationError, match="membership states"):
+        match(organization, rule(state, "eq", ["gold"]))
