@@ -11,7 +11,7 @@ from rest_framework.reverse import reverse
 from audiences import imports, selectors, services
 from audiences.filters import AudienceFilter, AudienceImportFilter
 from audiences.models import Audience, AudienceGroup, AudienceImport
-from core.api.errors import PayloadTooLarge
+from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
@@ -26,14 +26,6 @@ class MembersPagination(CreatedCursorPagination):
 
 class RefreshLogPagination(CreatedCursorPagination):
     ordering = ("-started_at", "-id")
-
-
-def _batch(request, key: str, limit: int) -> None:
-    items = request.data.get(key) if isinstance(request.data, dict) else None
-    if isinstance(items, list) and len(items) > limit:
-        raise PayloadTooLarge(
-            f"At most {limit:,} {key.replace('_', ' ')} per call ({len(items)} sent)."
-        )
 
 
 class AudienceGroupViewSet(
@@ -195,7 +187,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             paginator = MembersPagination()
             page = paginator.paginate_queryset(memberships, request, view=self)
             return paginator.get_paginated_response(s.MemberSerializer(page, many=True).data)
-        _batch(request, "integration_ids", services.MEMBERS_LIMIT)
+        reject_oversized_batch(request.data, "integration_ids", services.MEMBERS_LIMIT)
         data = s.MembersWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = data.validated_data["integration_ids"]
@@ -294,7 +286,7 @@ class CustomerAudiencesViewSet(TenantViewSet):
         description="All or nothing: any bad item is a 400 naming `data.<index>.<field>`.",
     )
     def create(self, request):
-        _batch(request, "data", services.MEMBERS_LIMIT)
+        reject_oversized_batch(request.data, "data", services.MEMBERS_LIMIT)
         data = s.CustomerAudiencesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:

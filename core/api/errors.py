@@ -21,6 +21,16 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "too_many_items"
 
 
+def reject_oversized_batch(data, key: str, limit: int) -> None:
+    """413 when `data[key]` is a list longer than `limit` (checked before validating it, so
+    a huge batch costs nothing and gets the right status)."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if isinstance(items, list) and len(items) > limit:
+        raise PayloadTooLarge(
+            f"At most {limit:,} {key.replace('_', ' ')} per call ({len(items)} sent)."
+        )
+
+
 def django_validation_error_to_drf(exc: DjangoValidationError) -> exceptions.ValidationError:
     """A service's ValidationError (field names as keys) becomes a DRF 400 naming the fields."""
     if hasattr(exc, "error_dict"):

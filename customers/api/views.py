@@ -3,7 +3,7 @@ from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api.errors import PayloadTooLarge
+from core.api.errors import reject_oversized_batch
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
 from customers import services
@@ -75,12 +75,7 @@ class CustomerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, T
         ),
     )
     def bulk_update(self, request):
-        items = request.data.get("customer_profiles") if isinstance(request.data, dict) else None
-        if isinstance(items, list) and len(items) > services.BULK_UPSERT_LIMIT:
-            raise PayloadTooLarge(
-                f"At most {services.BULK_UPSERT_LIMIT} customer profiles per call "
-                f"({len(items)} sent)."
-            )
+        reject_oversized_batch(request.data, "customer_profiles", services.BULK_UPSERT_LIMIT)
         serializer = CustomerProfileBulkUpsertSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:

@@ -353,10 +353,6 @@ class TierStructureSerializer(serializers.ModelSerializer):
         return TierSerializer(tiers, many=True).data
 
 
-class StructureStatusSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=S.Status.choices)
-
-
 class PreviewRowSerializer(serializers.Serializer):
     tier = serializers.UUIDField(allow_null=True, source="tier.id", default=None)
     order = serializers.IntegerField()

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
-from core.api.errors import PayloadTooLarge
+from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
@@ -68,12 +68,6 @@ class MembersPagination(CreatedCursorPagination):
     ordering = ("-added_at", "-id")
 
 
-def _too_many(request, key: str, limit: int) -> None:
-    items = request.data.get(key) if isinstance(request.data, dict) else None
-    if isinstance(items, list) and len(items) > limit:
-        raise PayloadTooLarge(f"At most {limit:,} {key} per call ({len(items)} sent).")
-
-
 def _batch(call, field: str):
     try:
         return call()
@@ -129,7 +123,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     )
     @action(detail=False, methods=["post"], url_path="batch-add")
     def batch_add(self, request):
-        _too_many(request, "memberships", services.BATCH_LIMIT)
+        reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
         data = s.BatchAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         created = _batch(
@@ -145,7 +139,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     )
     @action(detail=False, methods=["post"], url_path="batch-update")
     def batch_update(self, request):
-        _too_many(request, "memberships", services.BATCH_LIMIT)
+        reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
         data = s.BatchUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         changed = _batch(
@@ -162,7 +156,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     )
     @action(detail=False, methods=["post"], url_path="batch-delete")
     def batch_delete(self, request):
-        _too_many(request, "ids", services.BATCH_LIMIT)
+        reject_oversized_batch(request.data, "ids", services.BATCH_LIMIT)
         data = s.BatchDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deleted = _batch(
@@ -269,7 +263,7 @@ class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
                 group.members.select_related("profile"), request, view=self
             )
             return paginator.get_paginated_response(s.GroupMemberSerializer(page, many=True).data)
-        _too_many(request, "identifiers", services.IDENTIFIERS_LIMIT)
+        reject_oversized_batch(request.data, "identifiers", services.IDENTIFIERS_LIMIT)
         data = s.GroupMembersSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         call = (

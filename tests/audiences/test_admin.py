@@ -192,3 +192,24 @@ def test_viewer_cannot_upload(client, organization, staff_user_factory):
     audience = services.create_audience(organization=organization, data={"name": "A"})
     client.force_login(staff_user_factory(organization, role=Role.VIEWER))
     assert client.get(f"{AUDIENCES}{audience.pk}/import/").status_code == 403
+
+
+def test_sync_sources_are_saved_inline_in_the_audiences_organization(editor, organization):
+    from audiences.models import SyncSource
+
+    data = audience_form(
+        organization,
+        [],
+        **{
+            "sync_sources-TOTAL_FORMS": "1",
+            "sync_sources-0-vendor": "braze",
+            "sync_sources-0-external_id": "seg-42",
+            "sync_sources-0-sync_status": "PENDING",
+            "sync_sources-0-is_primary": "on",
+        },
+    )
+    response = editor.post(f"{AUDIENCES}add/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    source = SyncSource.objects.get()
+    assert (source.vendor, source.external_id, source.is_primary) == ("braze", "seg-42", True)
+    assert source.organization_id == organization.pk

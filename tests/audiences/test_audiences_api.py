@@ -8,17 +8,11 @@ from customers.models import CustomerProfile
 from loyalty import ledger
 from loyalty import services as loyalty_services
 from tests.factories import CustomerProfileFactory
+from tests.helpers import error_map
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/audiences"
-
-
-def errors(response) -> dict:
-    result: dict = {}
-    for error in response.json()["errors"]:
-        result.setdefault(error["attr"], []).append(error["detail"])
-    return result
 
 
 @pytest.fixture
@@ -69,7 +63,7 @@ def test_bad_rule_is_a_400_naming_the_rule(api):
     }
     response = api.post(URL, body, format="json")
     assert response.status_code == 400
-    assert errors(response)["rules"] == ["Rule 2 (attributes.city in): needs 1 to 1,000 values."]
+    assert error_map(response)["rules"] == ["Rule 2 (attributes.city in): needs 1 to 1,000 values."]
     assert not Audience.objects.exists()
 
 
@@ -86,7 +80,7 @@ def test_bad_rule_is_a_400_naming_the_rule(api):
 def test_invalid_audiences(api, body, attr):
     response = api.post(URL, body, format="json")
     assert response.status_code == 400
-    assert attr in errors(response)
+    assert attr in error_map(response)
 
 
 def test_rename_archive_filter_and_delete(api, organization):
@@ -122,7 +116,7 @@ def test_members_add_remove_and_clear(api, organization, customers):
     assert added.json() == {"added": 2}
     unknown = api.post(url, {"integration_ids": ["c2", "ghost"]}, format="json")
     assert unknown.status_code == 400
-    assert "integration_ids.1.integration_ids" in errors(unknown)
+    assert "integration_ids.1.integration_ids" in error_map(unknown)
     assert audience.memberships.count() == 2  # nothing written
     too_many = api.post(url, {"integration_ids": [f"x{i}" for i in range(1001)]}, format="json")
     assert too_many.status_code == 413
@@ -162,7 +156,7 @@ def test_customer_audiences_bulk_is_all_or_nothing(api, organization, customers)
     }
     response = api.post("/api/v1/customer-audiences", bad, format="json")
     assert response.status_code == 400
-    assert set(errors(response)) == {"data.1.profile_integration_id", "data.2.audience_id"}
+    assert set(error_map(response)) == {"data.1.profile_integration_id", "data.2.audience_id"}
     assert AudienceMembership.objects.count() == 2
 
 
@@ -241,7 +235,7 @@ def test_loyalty_tier_audiences_in_one_call(api, organization, program, customer
 def test_loyalty_tier_overlap_names_both_tiers_and_writes_nothing(api, program, tiers, fragment):
     response = api.post(f"{URL}/loyalty-tiers", {"group_name": "G", "tiers": tiers}, format="json")
     assert response.status_code == 400
-    assert any(fragment in message for message in errors(response)["tiers"])
+    assert any(fragment in message for message in error_map(response)["tiers"])
     assert not Audience.objects.exists()
     assert not AudienceGroup.objects.exists()
 
@@ -251,7 +245,7 @@ def test_loyalty_tiers_need_a_program_when_there_are_several(api, organization, 
     body = {"group_name": "G", "tiers": [{"name": "A", "order": 1, "start_value": 0}]}
     response = api.post(f"{URL}/loyalty-tiers", body, format="json")
     assert response.status_code == 400
-    assert "program" in errors(response)
+    assert "program" in error_map(response)
     body["program"] = str(program.pk)
     assert api.post(f"{URL}/loyalty-tiers", body, format="json").status_code == 201
 

@@ -5,16 +5,13 @@ import pytest
 from loyalty import ledger
 from loyalty.models import LoyaltyCard, LoyaltyProgram, PointsTransaction
 from tests.factories import CustomerProfileFactory
+from tests.helpers import error_map
 
 from .conftest import BRONZE_SILVER_GOLD
 
 pytestmark = pytest.mark.django_db
 
 PROGRAMS = "/api/v1/loyalty-programs"
-
-
-def errors(response) -> dict:
-    return {e["attr"]: e["detail"] for e in response.json()["errors"]}
 
 
 @pytest.fixture
@@ -49,7 +46,7 @@ def test_program_crud(api):
 def test_invalid_programs(api, data, attr):
     response = api.post(PROGRAMS, data, format="json")
     assert response.status_code == 400
-    assert attr in errors(response)
+    assert attr in error_map(response)
 
 
 def test_program_with_points_cannot_be_deleted_or_change_kind(api, program, profile):
@@ -57,7 +54,7 @@ def test_program_with_points_cannot_be_deleted_or_change_kind(api, program, prof
     assert api.delete(f"{PROGRAMS}/{program.pk}").status_code == 409
     response = api.patch(f"{PROGRAMS}/{program.pk}", {"kind": "card"}, format="json")
     assert response.status_code == 400
-    assert "kind" in errors(response)
+    assert "kind" in error_map(response)
 
 
 def test_cards_create_list_and_link_profile(api, card_program, organization):
@@ -65,7 +62,7 @@ def test_cards_create_list_and_link_profile(api, card_program, organization):
     assert api.post(cards, {"identifier": "C-1"}, format="json").status_code == 201
     duplicate = api.post(cards, {"identifier": "C-1"}, format="json")
     assert duplicate.status_code == 400
-    assert "identifier" in errors(duplicate)
+    assert "identifier" in error_map(duplicate)
     CustomerProfileFactory(organization=organization, integration_id="alice")
 
     link = f"{cards}/C-1/link-profile"
@@ -108,7 +105,7 @@ def test_profile_ledger_endpoints(api, program, profile, read_only_api):
     assert spent.json()["amount"] == -30
     overdraft = api.post(f"{base}/deduct-points", {"amount": 71}, format="json")
     assert overdraft.status_code == 400
-    assert errors(overdraft) == {"amount": "Only 70 active points; cannot spend 71."}
+    assert error_map(overdraft) == {"amount": ["Only 70 active points; cannot spend 71."]}
 
     balances = api.get(f"{base}/balances").json()
     assert balances["balance"] == {
@@ -159,7 +156,7 @@ def test_bad_point_writes_are_400_naming_the_field(api, program, profile, body, 
     url = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}/add-points"
     response = api.post(url, body, format="json")
     assert response.status_code == 400
-    assert attr in errors(response)
+    assert attr in error_map(response)
     assert not PointsTransaction.objects.exists()
 
 

@@ -6,19 +6,13 @@ from django.db import IntegrityError, connection, transaction
 from loyalty import services
 from loyalty.models import Tier, TierStructure
 from tests.factories import LoyaltyProgramFactory
+from tests.helpers import error_map
 
 from .conftest import BRONZE_SILVER_GOLD, ladder
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/tier-structures"
-
-
-def errors(response) -> dict:
-    result: dict = {}
-    for error in response.json()["errors"]:
-        result.setdefault(error["attr"], []).append(error["detail"])
-    return result
 
 
 @pytest.fixture
@@ -184,7 +178,7 @@ def test_invalid_structure_settings_get_a_400_naming_the_field(
 ):
     response = api.post(URL, {**payload, **change}, format="json")
     assert response.status_code == 400, response.json()
-    found = errors(response)
+    found = error_map(response)
     assert attr in found, found
     assert any(fragment in message for message in found[attr]), found
     assert not TierStructure.objects.exists()
@@ -217,7 +211,7 @@ def test_invalid_structure_settings_get_a_400_naming_the_field(
 def test_bad_ladders_name_the_other_tier(api, payload, tiers, fragment):
     response = api.post(URL, {**payload, "tiers": tiers}, format="json")
     assert response.status_code == 400
-    assert any(fragment in m for m in errors(response)["tiers"]), errors(response)
+    assert any(fragment in m for m in error_map(response)["tiers"]), error_map(response)
     assert not TierStructure.objects.exists()
 
 
@@ -225,7 +219,7 @@ def test_negative_min_points_is_rejected(api, payload):
     payload["tiers"] = [{"name": "A", "order": 1, "min_points": -1}]
     response = api.post(URL, payload, format="json")
     assert response.status_code == 400
-    assert "tiers.0.min_points" in errors(response)
+    assert "tiers.0.min_points" in error_map(response)
 
 
 def test_lifecycle_and_transitions(api, payload):
@@ -315,7 +309,7 @@ def test_tiers_endpoint_validates_against_the_rest_of_the_ladder(api, payload):
         format="json",
     )
     assert response.status_code == 400
-    assert "overlaps “Gold” (order 3, 500 to ∞)" in errors(response)["tiers"][0]
+    assert "overlaps “Gold” (order 3, 500 to ∞)" in error_map(response)["tiers"][0]
     gold = Tier.objects.get(name="Gold")
     response = api.patch(f"/api/v1/tiers/{gold.pk}", {"max_points": 999}, format="json")
     assert response.status_code == 200
@@ -339,7 +333,7 @@ def test_tiers_of_another_organizations_structure_cannot_be_added(api, other_org
         format="json",
     )
     assert response.status_code == 400
-    assert "structure" in errors(response)
+    assert "structure" in error_map(response)
 
 
 @pytest.mark.postgres
