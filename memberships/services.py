@@ -4,8 +4,10 @@ from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
+from core.db import insert_rows
 from core.errors import BatchValidationError, ConflictError
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyProgram, Tier, TierStructure
@@ -122,8 +124,8 @@ def add_memberships(
             primaries.setdefault(profile_id, index)
         memberships.append(
             LoyaltyMembership(
-                organization=organization,
-                program=program,
+                organization_id=organization.pk,
+                program_id=program.pk,
                 profile_id=profile_id,
                 code=item.get("code") or "",
                 is_primary=bool(item.get("is_primary")),
@@ -142,9 +144,10 @@ def add_memberships(
         )
     if errors:
         raise BatchValidationError(errors)
-    LoyaltyMembership.objects.bulk_create(memberships)
-    sync_all_members_group(
-        organization=organization, profile_ids={m.profile_id for m in memberships}
+    insert_rows(LoyaltyMembership, memberships)
+    _join_all_members_group(
+        organization=organization,
+        profile_ids={m.profile_id for m in memberships if m.state == State.ENROLLED},
     )
     return memberships
 
@@ -176,6 +179,7 @@ def update_memberships(
     tiers = _active_tiers(organization, {m.program_id for m in current.values()})
     primaries: dict = {}
     changed = []
+    enrolment_changed: set = set()  # profiles whose "All members" membership may change
     now = timezone.now()
     for index, item in enumerate(items):
         membership = current.get(item["id"])
@@ -193,6 +197,12 @@ def update_memberships(
         tier = item.get("tier")
         if tier is not None and tier not in tiers.get(membership.program_id, set()):
             error(index, "tier", "The tier must belong to the program's active tier structure.")
+        if (
+            state is not None
+            and state != membership.state
+            and State.ENROLLED in (state, membership.state)
+        ):
+            enrolment_changed.add(membership.profile_id)
         for field in EDITABLE:
             value = item.get(field)
             if value is not None:
@@ -216,7 +226,7 @@ def update_memberships(
         is_primary=False
     )
     LoyaltyMembership.objects.bulk_update(changed, [*fields, "updated_at"])
-    sync_all_members_group(organization=organization, profile_ids={m.profile_id for m in changed})
+    sync_all_members_group(organization=organization, profile_ids=enrolment_changed)
     return changed
 
 
@@ -230,11 +240,12 @@ def delete_memberships(*, organization: Organization, ids: Sequence) -> int:
         if membership_id in seen:
             errors[index] = {"ids": [f"Also item {seen[membership_id]}: each id once per call."]}
         seen.setdefault(membership_id, index)
-    found = dict(
-        LoyaltyMembership.objects.filter(
+    found = {
+        pk: (profile_id, state)
+        for pk, profile_id, state in LoyaltyMembership.objects.filter(
             organization=organization, pk__in=list(ids), deleted_at__isnull=True
-        ).values_list("pk", "profile_id")
-    )
+        ).values_list("pk", "profile_id", "state")
+    }
     for index, membership_id in enumerate(ids):
         if membership_id not in found and index not in errors:
             errors[index] = {"ids": ["No such (active) membership."]}
@@ -244,7 +255,10 @@ def delete_memberships(*, organization: Organization, ids: Sequence) -> int:
     deleted = LoyaltyMembership.objects.filter(pk__in=list(found)).update(
         deleted_at=now, is_primary=False, updated_at=now
     )
-    sync_all_members_group(organization=organization, profile_ids=set(found.values()))
+    sync_all_members_group(
+        organization=organization,
+        profile_ids={profile for profile, state in found.values() if state == State.ENROLLED},
+    )
     return deleted
 
 
@@ -270,22 +284,20 @@ def _recount(group: MembersGroup) -> None:
     MembersGroup.objects.filter(pk=group.pk).update(members_count=group.members.count())
 
 
-def sync_all_members_group(*, organization: Organization, profile_ids=None) -> None:
+def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
     """Keep the system "All members" group equal to the profiles with an enrolled, active
-    membership: two set-based statements (only `profile_ids` are looked at when given)."""
+    membership, for `profile_ids`: two set-based statements, and the count moves by what
+    they changed (no recount of a group of a million members)."""
+    if not profile_ids:
+        return
     group = all_members_group(organization)
     members = MembersGroupMember._meta.db_table
     memberships = LoyaltyMembership._meta.db_table
     pk = MembersGroup._meta.pk
     group_id = pk.get_db_prep_value(group.pk, connection)
     org_id = pk.get_db_prep_value(organization.pk, connection)
-    scope, scope_params = "", []
-    if profile_ids is not None:
-        profile_ids = [pk.get_db_prep_value(p, connection) for p in profile_ids]
-        if not profile_ids:
-            return
-        scope = f" AND profile_id IN ({', '.join(['%s'] * len(profile_ids))})"
-        scope_params = profile_ids
+    scope_params = [pk.get_db_prep_value(p, connection) for p in profile_ids]
+    scope = f" AND profile_id IN ({', '.join(['%s'] * len(scope_params))})"
     enrolled = (
         f"SELECT 1 FROM {memberships} m WHERE m.organization_id = %s AND m.state = 'enrolled' "  # noqa: S608
         "AND m.deleted_at IS NULL AND m.profile_id = {target}.profile_id"
@@ -297,6 +309,7 @@ def sync_all_members_group(*, organization: Organization, profile_ids=None) -> N
             f"AND NOT EXISTS ({enrolled.format(target=members)})",
             [group_id, *scope_params, org_id],
         )
+        removed = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {members} (group_id, profile_id, added_at) "  # noqa: S608
             f"SELECT DISTINCT %s, profile_id, %s FROM {memberships} src "
@@ -305,7 +318,37 @@ def sync_all_members_group(*, organization: Organization, profile_ids=None) -> N
             "AND gm.profile_id = src.profile_id) ON CONFLICT DO NOTHING",
             [group_id, now, org_id, *scope_params, group_id],
         )
-    _recount(group)
+        added = cursor.rowcount
+    if added or removed:
+        MembersGroup.objects.filter(pk=group.pk).update(
+            members_count=F("members_count") + added - removed
+        )
+
+
+def _join_all_members_group(*, organization: Organization, profile_ids) -> None:
+    """Profiles that just got an enrolled membership are in "All members" (one insert; those
+    already in stay as they are). Adding a membership never takes anyone out."""
+    if not profile_ids:
+        return
+    group = all_members_group(organization)
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        MembersGroupMember.objects.bulk_create(
+            [MembersGroupMember(group=group, profile_id=p, added_at=now) for p in profile_ids],
+            ignore_conflicts=True,
+        )
+        _recount(group)
+        return
+    with connection.cursor() as cursor:
+        # unnest of one array parameter: no join with the profiles, no 1,000-value IN list
+        cursor.execute(
+            f"INSERT INTO {MembersGroupMember._meta.db_table} (group_id, profile_id, added_at) "
+            "SELECT %s, unnest(%s::uuid[]), %s ON CONFLICT DO NOTHING",
+            [group.pk, list(profile_ids), now],
+        )
+        added = cursor.rowcount
+    if added:
+        MembersGroup.objects.filter(pk=group.pk).update(members_count=F("members_count") + added)
 
 
 def _check_group(group: MembersGroup) -> None:
