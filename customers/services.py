@@ -166,19 +166,27 @@ def delete_customer_profile(*, profile: CustomerProfile) -> None:
 
 @transaction.atomic
 def delete_customer_profiles(*, profiles) -> int:
-    """Delete a set of profiles (already scoped by the caller); the audiences they were in get
-    their member counts recomputed."""
+    """Delete a set of profiles (already scoped by the caller); the audiences and member
+    groups they were in get their member counts recomputed."""
     from audiences.models import AudienceMembership
     from audiences.services import recount_members
+    from memberships.models import MembersGroupMember
+    from memberships.services import recount_groups
 
     audience_ids = set(
         AudienceMembership.objects.filter(profile__in=profiles)
         .values_list("audience_id", flat=True)
         .distinct()
     )
+    group_ids = set(
+        MembersGroupMember.objects.filter(profile__in=profiles)
+        .values_list("group_id", flat=True)
+        .distinct()
+    )
     deleted = profiles.count()
     profiles.delete()
     recount_members(audience_ids=audience_ids)
+    recount_groups(group_ids=group_ids)
     return deleted
 
 

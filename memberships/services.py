@@ -284,6 +284,13 @@ def _recount(group: MembersGroup) -> None:
     MembersGroup.objects.filter(pk=group.pk).update(members_count=group.members.count())
 
 
+def recount_groups(*, group_ids) -> None:
+    """Bring members_count up to date after members left without the group's services (their
+    profiles were deleted, for instance): the counts are otherwise only moved, not recounted."""
+    for group in MembersGroup.objects.filter(pk__in=list(group_ids)):
+        _recount(group)
+
+
 def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
     """Keep the system "All members" group equal to the profiles with an enrolled, active
     membership, for `profile_ids`: two set-based statements, and the count moves by what
