@@ -20,9 +20,13 @@ class _OneArray:
         if not self.rhs_is_direct_value():
             return self.as_sql(compiler, connection)
         field = self.lhs.output_field
+        try:
+            unique = list(dict.fromkeys(self.rhs))
+        except TypeError:  # unhashable values (JSON): no de-duplication
+            unique = list(self.rhs)
         values = [
             field.get_db_prep_value(value, connection, prepared=True)
-            for value in dict.fromkeys(self.rhs)
+            for value in unique
             if value is not None
         ]
         if not values:

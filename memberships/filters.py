@@ -25,9 +25,10 @@ class LoyaltyMembershipFilter(django_filters.FilterSet):
     """`ids`, `profile` (integration ids) and `program` take comma-separated lists (up to
     1,000 values); `activity_state` is active (default), deleted or all."""
 
-    ids = UUIDListFilter(field_name="id")
-    profile = CharListFilter(field_name="profile__integration_id")
-    program = UUIDListFilter(field_name="program_id")
+    # `any`: one array parameter on PostgreSQL instead of up to 1,000 (core/lookups.py)
+    ids = UUIDListFilter(field_name="id", lookup_expr="any")
+    profile = CharListFilter(field_name="profile__integration_id", lookup_expr="any")
+    program = UUIDListFilter(field_name="program_id", lookup_expr="any")
     state = django_filters.MultipleChoiceFilter(choices=LoyaltyMembership.State.choices)
     activity_state = django_filters.ChoiceFilter(
         choices=[("active", "active"), ("deleted", "deleted"), ("all", "all")],

@@ -168,15 +168,18 @@ def test_soft_delete_and_activity_state_filter(api, program, people):
 
 def test_list_filters_and_limit(api, organization, program, people):
     other = loyalty_services.create_loyalty_program(organization=organization, data={"name": "Q"})
-    add(
+    added = add(
         api,
         {"program": str(program.pk), "profile": "p0", "state": "enrolled"},
         {"program": str(program.pk), "profile": "p1"},
         {"program": str(other.pk), "profile": "p1"},
-    )
+    ).json()["memberships"]
     profiles = lambda params: sorted(r["profile"] for r in api.get(URL, params).json()["results"])  # noqa: E731
     assert profiles({"profile": "p1"}) == ["p1", "p1"]
+    assert profiles({"profile": "p0,p1,nobody"}) == ["p0", "p1", "p1"]
     assert profiles({"program": str(other.pk)}) == ["p1"]
+    assert profiles({"program": f"{other.pk},{program.pk}"}) == ["p0", "p1", "p1"]
+    assert profiles({"ids": f"{added[0]['id']},{added[2]['id']}"}) == ["p0", "p1"]
     assert profiles({"state": "enrolled"}) == ["p0"]
     assert profiles({"updated_after": "2999-01-01T00:00:00Z"}) == []
     page = api.get(URL, {"limit": 2}).json()
@@ -227,3 +230,24 @@ def test_batch_responses_match_the_single_object_representation(api, program, pe
     ).json()["memberships"]  # fmt: skip
     for row in rows:
         assert row == api.get(f"{URL}/{row['id']}").json()
+
+
+def test_another_organizations_key_cannot_reach_memberships_by_id(api, other_api, program, people):
+    [mine] = add(api, {"program": str(program.pk), "profile": "p0", "state": "enrolled"}).json()[
+        "memberships"
+    ]
+    assert other_api.get(f"{URL}/{mine['id']}").status_code == 404
+    assert other_api.get(URL, {"ids": mine["id"]}).json()["results"] == []
+    assert other_api.get(URL, {"profile": "p0"}).json()["results"] == []
+    update = other_api.post(
+        f"{URL}/batch-update",
+        {"memberships": [{"id": mine["id"], "state": "canceled"}]},
+        format="json",
+    )
+    assert update.status_code == 400
+    assert (
+        other_api.post(f"{URL}/batch-delete", {"ids": [mine["id"]]}, format="json").status_code
+        == 400
+    )
+    stored = LoyaltyMembership.objects.get(pk=mine["id"])
+    assert (stored.state, stored.deleted_at) == ("enrolled", None)
