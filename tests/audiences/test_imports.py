@@ -317,3 +317,25 @@ def test_an_unexpected_error_fails_the_import_instead_of_leaving_it_running(audi
     assert imp.status == "failed"
     assert "RuntimeError" in imp.error_message
     assert not AudienceImportSeen.objects.exists()
+
+
+@pytest.mark.postgres
+def test_a_large_import_refreshes_the_planner_statistics(audience, monkeypatch):
+    """Without it, lookups right after a big import are planned for the table as it was."""
+    from django.db import connection
+
+    def planner_row_estimate():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+                [CustomerProfile._meta.db_table],
+            )
+            return cursor.fetchone()[0]
+
+    monkeypatch.setattr(imports, "ANALYZE_AFTER", 3)
+    stale = planner_row_estimate()  # whatever an earlier ANALYZE saw
+    already = 5 if stale != 8 else 6  # so that the real count differs from it
+    CustomerProfileFactory.create_batch(already, organization=audience.organization)
+    imp = run(upload(audience, "integration_id\nbig1\nbig2\nbig3\n"))
+    assert imp.imported == 3
+    assert planner_row_estimate() == CustomerProfile.objects.count() == already + 3
