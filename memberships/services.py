@@ -342,21 +342,23 @@ def _join_all_members_group(*, organization: Organization, profile_ids) -> None:
         return
     group = all_members_group(organization)
     now = timezone.now()
-    if connection.vendor != "postgresql":
-        MembersGroupMember.objects.bulk_create(
-            [MembersGroupMember(group=group, profile_id=p, added_at=now) for p in profile_ids],
-            ignore_conflicts=True,
-        )
-        _recount(group)
-        return
+    insert = f"INSERT INTO {MembersGroupMember._meta.db_table} (group_id, profile_id, added_at)"
     with connection.cursor() as cursor:
-        # unnest of one array parameter: no join with the profiles, no 1,000-value IN list
-        cursor.execute(
-            f"INSERT INTO {MembersGroupMember._meta.db_table} (group_id, profile_id, added_at) "
-            "SELECT %s, unnest(%s::uuid[]), %s ON CONFLICT DO NOTHING",
-            [group.pk, list(profile_ids), now],
-        )
-        added = cursor.rowcount
+        if connection.vendor == "postgresql":
+            # unnest of one array parameter: no join with the profiles, no 1,000-value IN list
+            cursor.execute(
+                f"{insert} SELECT %s, unnest(%s::uuid[]), %s ON CONFLICT DO NOTHING",
+                [group.pk, list(profile_ids), now],
+            )
+        else:
+            db = MembersGroup._meta.pk.get_db_prep_value
+            group_id = db(group.pk, connection)
+            added_at = connection.ops.adapt_datetimefield_value(now)
+            cursor.executemany(
+                f"{insert} VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                [(group_id, db(p, connection), added_at) for p in profile_ids],
+            )
+        added = cursor.rowcount  # rows inserted (summed over executemany on SQLite)
     if added:
         MembersGroup.objects.filter(pk=group.pk).update(members_count=F("members_count") + added)
 
