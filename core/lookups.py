@@ -8,6 +8,7 @@ plain `IN`.
 """
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connection as default_connection
 from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
@@ -43,3 +44,11 @@ class AnyOf(_OneArray, In):
 @ForeignObject.register_lookup  # foreign keys only see the lookups registered on them
 class RelatedAnyOf(_OneArray, RelatedIn):
     pass
+
+
+def any_of_sql(column: str, values: list, connection=default_connection) -> tuple[str, list]:
+    """The same condition for hand-written SQL: (`"column = ANY(%s)"`, [values]) on
+    PostgreSQL, (`"column IN (%s, …)"`, values) elsewhere. `values` are database-ready."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.db import insert_rows, new_instances
 from core.errors import BatchValidationError, ConflictError
+from core.lookups import any_of_sql
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyProgram, Tier, TierStructure
 from organizations.models import Organization
@@ -303,11 +304,10 @@ def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
     pk = MembersGroup._meta.pk
     group_id = pk.get_db_prep_value(group.pk, connection)
     org_id = pk.get_db_prep_value(organization.pk, connection)
-    scope_params = [pk.get_db_prep_value(p, connection) for p in profile_ids]
-    if connection.vendor == "postgresql":  # one array parameter (see core.lookups)
-        scope, scope_params = " AND profile_id = ANY(%s)", [scope_params]
-    else:
-        scope = f" AND profile_id IN ({', '.join(['%s'] * len(scope_params))})"
+    scope, scope_params = any_of_sql(
+        "profile_id", [pk.get_db_prep_value(p, connection) for p in profile_ids]
+    )
+    scope = f" AND {scope}"
     enrolled = (
         f"SELECT 1 FROM {memberships} m WHERE m.organization_id = %s AND m.state = 'enrolled' "  # noqa: S608
         "AND m.deleted_at IS NULL AND m.profile_id = {target}.profile_id"
