@@ -11,6 +11,8 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from core.errors import ConflictError
@@ -489,6 +491,7 @@ class AudienceImportAdmin(TenantAdmin):
         "original_name",
         "mode",
         "status",
+        "recovery",
         "progress_bar",
         "total",
         "processed",
@@ -515,6 +518,19 @@ class AudienceImportAdmin(TenantAdmin):
             '<span class="import-progress-text">{}%</span>',
             obj.progress,
             obj.progress,
+        )
+
+    @admin.display(description="worker")
+    def recovery(self, obj):
+        """Whether the import was resumed after its worker was killed (audiences.recovery)."""
+        if not obj.resumed_count:
+            return "—"
+        times = "" if obj.resumed_count == 1 else f" {obj.resumed_count} times"
+        return format_html(
+            "Resumed after a worker stopped{} (last at {}); it went on from its last committed "
+            "chunk, so no row was imported twice.",
+            times,
+            date_format(timezone.localtime(obj.resumed_at), "DATETIME_FORMAT"),
         )
 
     @admin.display(description="row errors (first 1,000)")

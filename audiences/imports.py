@@ -6,7 +6,9 @@ A file is read twice, streaming (memory stays flat with its size):
 2. the import pass, in chunks of CHUNK_SIZE rows. Each chunk is one transaction: bad rows are
    recorded ({row, issues}), the good ones upsert their profiles (by integration_id) and get
    an `import` membership, and the import's counters and `chunks_done` move on. After a crash,
-   running the import again skips the committed chunks, so nothing is duplicated or lost.
+   running the import again skips the committed chunks, so nothing is duplicated or lost;
+   while it runs it stamps a heartbeat, and beat queues it again within minutes when the
+   heartbeat stops (`audiences.recovery`).
 On PostgreSQL a chunk is COPYed (psycopg 3 `cursor.copy`) into a temporary table, then merged
 with set-based INSERT … ON CONFLICT; on SQLite the same statements run with executemany.
 
@@ -24,10 +26,12 @@ from dataclasses import dataclass, field
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from core.dispatch import enqueue
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
 from customers.validators import E164_RE, MAX_ATTRIBUTES, is_valid_attribute_key
 
+from . import recovery
 from .models import AudienceImport, AudienceImportSeen, AudienceMembership
 
 CHUNK_SIZE = 50_000
@@ -444,19 +448,32 @@ def _replace_members(imp: AudienceImport) -> int:
         return cursor.rowcount
 
 
-def run_import(*, import_id, chunk_size: int = CHUNK_SIZE, after_chunk=None) -> AudienceImport:
+def run_import(
+    *, import_id, token=None, chunk_size: int | None = None, after_chunk=None
+) -> AudienceImport:
     """Run (or continue) an import. Safe to call again: finished imports are left alone and a
-    running one continues after its last committed chunk. `after_chunk(k)` is a test hook."""
+    running one continues after its last committed chunk. `token` names the queued run: it
+    works only while it holds the import (audiences.recovery), stamping a heartbeat as it
+    goes. `after_chunk(k)` is a test hook."""
     from .services import recount_members
 
     imp = AudienceImport.objects.select_related("audience").get(pk=import_id)
     if imp.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
         return imp
     if imp.cancel_requested:
+        if imp.chunks_done:  # a resumed import cancelled before its new run started
+            recount_members(audience_ids=[imp.audience_id])
         return _finish(imp, Status.CANCELLED)
-    AudienceImport.objects.filter(pk=imp.pk).update(
-        status=Status.RUNNING, started_at=imp.started_at or timezone.now()
-    )
+    if not recovery.claim_import(import_id=imp.pk, token=token):
+        return imp  # another run holds it and is alive
+    imp.refresh_from_db()
+    with recovery.import_heartbeat(import_id=imp.pk, token=token):
+        return _run(imp, token, chunk_size or CHUNK_SIZE, after_chunk)
+
+
+def _run(imp: AudienceImport, token, chunk_size: int, after_chunk) -> AudienceImport:
+    from .services import recount_members
+
     path = imp.file.path
     try:
         layout = read_layout(path)
@@ -473,8 +490,8 @@ def run_import(*, import_id, chunk_size: int = CHUNK_SIZE, after_chunk=None) -> 
         try:
             with transaction.atomic():  # one chunk: rolled back whole if anything fails
                 imp = AudienceImport.objects.select_for_update().get(pk=imp.pk)
-                if imp.status != Status.RUNNING:
-                    return imp  # another run finished or failed it meanwhile
+                if imp.status != Status.RUNNING or not recovery.holds_import(imp, token):
+                    return imp  # another run finished it, failed it or took it over meanwhile
                 if imp.cancel_requested:
                     break
                 if number <= imp.chunks_done:
@@ -486,6 +503,7 @@ def run_import(*, import_id, chunk_size: int = CHUNK_SIZE, after_chunk=None) -> 
                 imp.imported += result.imported
                 imp.processed += len(records)
                 imp.chunks_done = number
+                imp.heartbeat_at = timezone.now()
                 imp.save(
                     update_fields=[
                         "errors",
@@ -493,6 +511,7 @@ def run_import(*, import_id, chunk_size: int = CHUNK_SIZE, after_chunk=None) -> 
                         "imported",
                         "processed",
                         "chunks_done",
+                        "heartbeat_at",
                         "updated_at",
                     ]
                 )
@@ -511,11 +530,15 @@ def run_import(*, import_id, chunk_size: int = CHUNK_SIZE, after_chunk=None) -> 
             error_message=f"Stopped by an unexpected error after {imp.processed:,} rows: "
             f"{type(failure).__name__}. The rows before it were imported.",
         )
-    imp.refresh_from_db()
-    if imp.cancel_requested:
-        recount_members(audience_ids=[imp.audience_id])
-        return _finish(imp, Status.CANCELLED)
     with transaction.atomic():
+        # locked and checked: of two runs reaching the end, one finishes; the other must not
+        # replace members after the first has dropped the ids it saw
+        imp = AudienceImport.objects.select_for_update().get(pk=imp.pk)
+        if imp.status != Status.RUNNING or not recovery.holds_import(imp, token):
+            return imp
+        if imp.cancel_requested:
+            recount_members(audience_ids=[imp.audience_id])
+            return _finish(imp, Status.CANCELLED)
         if imp.mode == AudienceImport.Mode.REPLACE and imp.imported:
             _replace_members(imp)  # (a file with no good row never empties the audience)
         recount_members(audience_ids=[imp.audience_id])
@@ -543,8 +566,6 @@ def _refresh_statistics(imp: AudienceImport) -> None:
 
 def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> AudienceImport:
     """Store the file, create the pending import and queue its task (after commit)."""
-    from .tasks import run_import_task
-
     if audience.archived:
         from core.errors import ConflictError
 
@@ -556,11 +577,11 @@ def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> A
             mode=mode,
             original_name=(getattr(uploaded_file, "name", "") or "")[:255],
             created_by=actor,
+            run_token=uuid.uuid4(),
         )
         imp.file.save(f"{imp.pk}.csv", uploaded_file, save=False)
         imp.save()
-        import_id = str(imp.pk)
-        transaction.on_commit(lambda: run_import_task.delay(import_id))
+        enqueue(recovery.IMPORT_TASK, str(imp.pk), str(imp.run_token))
     return imp
 
 

@@ -55,6 +55,9 @@ class Audience(TenantModel):
     )
     refresh_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
     refresh_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # stamped by the running refresh while it works; a claim whose heartbeat is older than
+    # WORK_STALE_AFTER_SECONDS is from a worker that stopped (audiences.recovery)
+    refresh_heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     member_count = models.PositiveIntegerField(default=0, editable=False)
     # tier-range audiences (seed 000): members have start_value..end_value points in `program`
     order = models.PositiveIntegerField(null=True, blank=True)
@@ -96,6 +99,11 @@ class Audience(TenantModel):
                 fields=["organization", "created_at", "id"], name="audience_org_created_idx"
             ),
             models.Index(fields=["archived", "next_refresh_at"], name="audience_due_idx"),
+            models.Index(
+                fields=["refresh_started_at"],
+                condition=Q(refresh_started_at__isnull=False),
+                name="audience_refreshing_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,7 +236,9 @@ class AudienceImport(TenantModel):
 
     Progress is committed per chunk (`chunks_done`), so a re-run after a crash continues from
     the last committed chunk; `AudienceImportSeen` remembers the integration ids already taken
-    from the file (duplicates, replace mode) without keeping them in memory.
+    from the file (duplicates, replace mode) without keeping them in memory. The run holding
+    `run_token` stamps `heartbeat_at` as it goes; beat resumes a running import whose heartbeat
+    stopped (`audiences.recovery`) and counts it in `resumed_count`.
     """
 
     class Mode(models.TextChoices):
@@ -258,6 +268,16 @@ class AudienceImport(TenantModel):
     error_message = models.TextField(blank=True, help_text="Why the whole file failed.")
     chunks_done = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="Last sign of life of its worker."
+    )
+    run_token = models.UUIDField(
+        null=True, blank=True, editable=False, help_text="Which queued run may work on it."
+    )
+    resumed_count = models.PositiveIntegerField(
+        default=0, editable=False, help_text="Times it was resumed after a worker stopped."
+    )
+    resumed_at = models.DateTimeField(null=True, blank=True, editable=False)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
@@ -268,7 +288,14 @@ class AudienceImport(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["organization", "created_at", "id"], name="import_org_created_idx")
+            models.Index(
+                fields=["organization", "created_at", "id"], name="import_org_created_idx"
+            ),
+            models.Index(
+                fields=["heartbeat_at"],
+                condition=Q(status="running"),
+                name="import_running_idx",
+            ),
         ]
 
     def __str__(self) -> str:

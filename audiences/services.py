@@ -6,8 +6,8 @@ import time
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
 from core.errors import BatchValidationError, ConflictError
@@ -18,6 +18,7 @@ from customers.validators import is_valid_attribute_key, validate_attributes
 from loyalty.models import LoyaltyProgram
 from organizations.models import Organization
 
+from . import recovery
 from .models import Audience, AudienceGroup, AudienceMembership, AudienceRefresh, AudienceRule
 from .rules import compile_rules, matching_profiles
 
@@ -32,8 +33,9 @@ AUDIENCE_FIELDS = (
 )
 MIN_REFRESH_INTERVAL = 30
 MEMBERS_LIMIT = 1000
-# a claim older than this is from a worker that died; the refresh may run again
-REFRESH_STALE_AFTER = dt.timedelta(minutes=30)
+# a refresh queued this long ago and never started was lost (its message went with a worker);
+# it may be queued again. (A started refresh whose worker died is found by its heartbeat.)
+REFRESH_QUEUED_STALE_AFTER = dt.timedelta(minutes=30)
 Source = AudienceMembership.Source
 
 
@@ -271,24 +273,26 @@ def _apply_rule_diff(audience: Audience, now: dt.datetime) -> tuple[int, int]:
     return added, removed
 
 
+def _unless_ours(ours: Q, field: str) -> Case:
+    return Case(When(ours, then=None), default=F(field), output_field=models.DateTimeField())
+
+
 def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> AudienceRefresh:
     """Recompute an audience's rule members and log what changed.
 
     Two refreshes of one audience never run at once: a refresh first claims the audience
-    (one UPDATE, committed at once); if another refresh holds the claim, this one is logged as
-    skipped and does nothing.
+    (one UPDATE, committed at once) and stamps a heartbeat while it runs; if another refresh
+    holds the claim and its heartbeat is fresh (WORK_STALE_AFTER_SECONDS), this one is logged
+    as skipped and does nothing.
     """
     now = now or timezone.now()
     started = time.perf_counter()
-    claimable = Q(refresh_started_at__isnull=True) | Q(
-        refresh_started_at__lt=now - REFRESH_STALE_AFTER
-    )
     # the claim also takes the queued request: a "refresh now" made while this refresh runs
     # queues a new one, so rule changes made meanwhile are not lost
     claimed = (
         Audience.objects.filter(pk=audience_id)
-        .filter(claimable)
-        .update(refresh_started_at=now, refresh_queued_at=None)
+        .filter(recovery.refresh_claimable(now))
+        .update(refresh_started_at=now, refresh_heartbeat_at=timezone.now(), refresh_queued_at=None)
     )
     if not claimed:
         if not Audience.objects.filter(pk=audience_id).exists():
@@ -296,21 +300,24 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
         return AudienceRefresh.objects.create(
             audience_id=audience_id, status=AudienceRefresh.Status.SKIPPED, started_at=now
         )
+    ours = Q(refresh_started_at=now)  # our claim (the sweep may have given it to another run)
     try:
-        with transaction.atomic():
+        with (
+            recovery.refresh_heartbeat(audience_id=audience_id, claimed_at=now),
+            transaction.atomic(),
+        ):
             audience = Audience.objects.select_related("organization").get(pk=audience_id)
             added, removed = _apply_rule_diff(audience, now)
             audience.member_count = audience.memberships.count()
             audience.last_refreshed_at = now
-            audience.refresh_started_at = None
             _schedule(audience, now)
-            audience.save(
-                update_fields=[
-                    "member_count",
-                    "last_refreshed_at",
-                    "next_refresh_at",
-                    "refresh_started_at",
-                ]
+            Audience.objects.filter(pk=audience_id).update(
+                member_count=audience.member_count,
+                last_refreshed_at=now,
+                next_refresh_at=audience.next_refresh_at,
+                # released only if still ours
+                refresh_started_at=_unless_ours(ours, "refresh_started_at"),
+                refresh_heartbeat_at=_unless_ours(ours, "refresh_heartbeat_at"),
             )
             return AudienceRefresh.objects.create(
                 audience=audience,
@@ -322,8 +329,8 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
                 started_at=now,
             )
     except Exception as exc:
-        Audience.objects.filter(pk=audience_id).update(
-            refresh_started_at=None, refresh_queued_at=None
+        Audience.objects.filter(ours, pk=audience_id).update(
+            refresh_started_at=None, refresh_heartbeat_at=None, refresh_queued_at=None
         )
         AudienceRefresh.objects.create(
             audience_id=audience_id,
@@ -335,7 +342,9 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
 
 
 def _queueable(now: dt.datetime) -> Q:
-    return Q(refresh_queued_at__isnull=True) | Q(refresh_queued_at__lt=now - REFRESH_STALE_AFTER)
+    return Q(refresh_queued_at__isnull=True) | Q(
+        refresh_queued_at__lt=now - REFRESH_QUEUED_STALE_AFTER
+    )
 
 
 def request_refresh(*, audience: Audience, now: dt.datetime | None = None) -> bool:

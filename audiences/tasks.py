@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import imports, services
+from . import imports, recovery, services
 from .models import Audience, AudienceImport
 
 
@@ -37,10 +37,19 @@ def refresh_audience_task(audience_id: str) -> dict | None:
     retry_backoff=True,
     max_retries=5,
 )
-def run_import_task(import_id: str) -> dict | None:
-    """Long and resumable: a re-delivery after a crash continues from the last committed
-    chunk (prefetch 1; the Redis visibility timeout exceeds the task time limit)."""
+def run_import_task(import_id: str, token: str | None = None) -> dict | None:
+    """Long and resumable: a re-delivery after a crash, or the run queued by
+    `resume_stalled_work`, continues from the last committed chunk. `token` names this queued
+    run; a run whose import another live run holds does nothing."""
     if not AudienceImport.objects.filter(pk=import_id).exists():
         return None
-    imp = imports.run_import(import_id=import_id)
+    imp = imports.run_import(import_id=import_id, token=token)
     return {"status": imp.status, "processed": imp.processed, "errors": imp.error_count}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def resume_stalled_work(now: str | None = None) -> dict:
+    """Beat, every 30 s: queue again, once, the imports and refreshes whose worker stopped
+    (no heartbeat for WORK_STALE_AFTER_SECONDS)."""
+    moment = dt.datetime.fromisoformat(now) if now else timezone.now()
+    return recovery.resume_stalled_work(now=moment)

@@ -227,7 +227,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audiences.tasks.enqueue_due_refreshes",
         "schedule": 30,
     },
+    # imports and refreshes whose worker stopped (heartbeat older than WORK_STALE_AFTER_SECONDS)
+    # are queued again from their checkpoint, once
+    "resume-stalled-work": {"task": "audiences.tasks.resume_stalled_work", "schedule": 30},
 }
+# Long work (audience imports and refreshes) stamps a heartbeat every quarter of this while it
+# runs; work whose heartbeat is older is taken as stopped (worker killed) and resumed by beat.
+# Keep it well above the longest pause a live worker may have (a slow statement, GC).
+WORK_STALE_AFTER_SECONDS = env.int("WORK_STALE_AFTER_SECONDS", default=120)
 
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 
