@@ -1,11 +1,13 @@
 import django_filters
 
+from core.api.filters import BooleanFilter, FilterSet
+
 from .models import Audience, AudienceImport
 
 
-class AudienceFilter(django_filters.FilterSet):
+class AudienceFilter(FilterSet):
     group = django_filters.UUIDFilter(field_name="group_id")
-    archived = django_filters.BooleanFilter()
+    archived = BooleanFilter()
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -13,7 +15,7 @@ class AudienceFilter(django_filters.FilterSet):
         fields = ("group", "archived", "name")
 
 
-class AudienceImportFilter(django_filters.FilterSet):
+class AudienceImportFilter(FilterSet):
     # a plain UUID (not a model choice): another organization's audience id finds nothing,
     # exactly like an id that does not exist
     audience = django_filters.UUIDFilter(field_name="audience_id")

@@ -1,9 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.views import healthz
+from core.views import api_not_found, healthz
 
 admin.site.site_header = "Loyalty back-office"
 admin.site.site_title = "Loyalty back-office"
@@ -15,6 +15,13 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
     path("healthz", healthz, name="healthz"),
+    # Any other path under /api/ is a 404 in the API's error shape, with DEBUG on or off.
+    re_path(r"^api/", api_not_found),
 ]
+
+# API paths answer errors in the API's JSON shape, even when no route matches (core.views).
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

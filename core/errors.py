@@ -19,3 +19,12 @@ class BatchValidationError(Exception):
 
     def as_detail(self, field: str) -> dict:
         return {field: {str(index): errors for index, errors in sorted(self.errors.items())}}
+
+
+class PayloadTooLargeError(Exception):
+    """The request is over a documented size limit (HTTP 413); the message names the limit."""
+
+    def __init__(self, message: str, code: str = "too_large"):
+        super().__init__(message)
+        self.message = message
+        self.code = code

@@ -34,3 +34,35 @@ def healthz(request):
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", **checks}, status=200 if healthy else 503
     )
+
+
+API_PREFIXES = ("/api/", "/compat/")
+
+
+def _api_error(status: int, code: str, detail: str) -> JsonResponse:
+    error_type = "server_error" if status >= 500 else "client_error"
+    return JsonResponse(
+        {"type": error_type, "errors": [{"code": code, "detail": detail, "attr": None}]},
+        status=status,
+    )
+
+
+def api_not_found(request):
+    return _api_error(404, "not_found", "Not found.")
+
+
+def page_not_found(request, exception=None):
+    """Paths under /api/ that match no route answer in the API's error shape, not HTML."""
+    if request.path.startswith(API_PREFIXES):
+        return _api_error(404, "not_found", "Not found.")
+    from django.views.defaults import page_not_found as html_page_not_found
+
+    return html_page_not_found(request, exception)
+
+
+def server_error(request):
+    if request.path.startswith(API_PREFIXES):
+        return _api_error(500, "error", "Server error.")
+    from django.views.defaults import server_error as html_server_error
+
+    return html_server_error(request)

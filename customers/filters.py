@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.fields.json import KeyTransform
 from rest_framework.exceptions import ValidationError
 
+from core.api.filters import FilterSet, IsoDateTimeFilter
 from core.validators import is_clean_text
 
 from .models import CustomerProfile
@@ -55,12 +56,13 @@ def filter_attribute_equals(queryset, key: str, raw: str):
     )
 
 
-class CustomerProfileFilter(django_filters.FilterSet):
+class CustomerProfileFilter(FilterSet):
+    query_param_prefixes = (ATTRIBUTE_PARAM_PREFIX,)
     integration_id = django_filters.CharFilter()
     email = django_filters.CharFilter(method="filter_email")
     msisdn = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = CustomerProfile

@@ -2,10 +2,12 @@
 
 import django_filters
 
+from core.api.filters import FilterSet
+
 from .models import Tier, TierStructure
 
 
-class TierStructureFilter(django_filters.FilterSet):
+class TierStructureFilter(FilterSet):
     program = django_filters.UUIDFilter(field_name="program_id")
     status = django_filters.MultipleChoiceFilter(choices=TierStructure.Status.choices)
 
@@ -14,7 +16,7 @@ class TierStructureFilter(django_filters.FilterSet):
         fields = ("program", "status", "type")
 
 
-class TierFilter(django_filters.FilterSet):
+class TierFilter(FilterSet):
     structure = django_filters.UUIDFilter(field_name="structure_id")
 
     class Meta:

@@ -1,6 +1,8 @@
 import django_filters
 from rest_framework.exceptions import ValidationError
 
+from core.api.filters import FilterSet, IsoDateTimeFilter
+
 from .models import LoyaltyMembership
 
 MAX_IDS = 1000
@@ -21,7 +23,7 @@ class CharListFilter(_Limited, django_filters.BaseInFilter, django_filters.CharF
     pass
 
 
-class LoyaltyMembershipFilter(django_filters.FilterSet):
+class LoyaltyMembershipFilter(FilterSet):
     """`ids`, `profile` (integration ids) and `program` take comma-separated lists (up to
     1,000 values); `activity_state` is active (default), deleted or all."""
 
@@ -34,8 +36,8 @@ class LoyaltyMembershipFilter(django_filters.FilterSet):
         choices=[("active", "active"), ("deleted", "deleted"), ("all", "all")],
         method="filter_activity_state",
     )
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
-    updated_before = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_before = IsoDateTimeFilter(field_name="updated_at", lookup_expr="lt")
 
     class Meta:
         model = LoyaltyMembership

@@ -10,18 +10,19 @@ from audiences.models import (
 )
 from audiences.rules import MAX_RULES, OPERATORS
 from audiences.services import MEMBERS_LIMIT
+from core.api.serializers import ModelSerializer, Serializer
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from loyalty.models import LoyaltyProgram
 
 
-class AudienceGroupSerializer(serializers.ModelSerializer):
+class AudienceGroupSerializer(ModelSerializer):
     class Meta:
         model = AudienceGroup
         fields = ("id", "name", "kind", "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
 
 
-class RuleSerializer(serializers.Serializer):
+class RuleSerializer(Serializer):
     field = serializers.CharField(max_length=200)
     operator = serializers.ChoiceField(choices=[(o, o) for o in OPERATORS])
     values = serializers.ListField(child=serializers.JSONField(), required=False, default=list)
@@ -29,14 +30,14 @@ class RuleSerializer(serializers.Serializer):
     condition_group = serializers.IntegerField(min_value=0, max_value=1000, default=0)
 
 
-class AudienceRuleSerializer(serializers.ModelSerializer):
+class AudienceRuleSerializer(ModelSerializer):
     class Meta:
         model = AudienceRule
         fields = ("id", "field", "operator", "values", "position", "condition_group")
         read_only_fields = fields
 
 
-class SyncSourceSerializer(serializers.ModelSerializer):
+class SyncSourceSerializer(ModelSerializer):
     class Meta:
         model = SyncSource
         fields = (
@@ -52,12 +53,14 @@ class SyncSourceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AudienceSerializer(serializers.ModelSerializer):
-    group_name = serializers.CharField(source="group.name", default=None, read_only=True)
+class AudienceSerializer(ModelSerializer):
+    group_name = serializers.CharField(
+        source="group.name", default=None, read_only=True, allow_null=True
+    )
     rules = AudienceRuleSerializer(many=True, read_only=True)
     sync_sources = SyncSourceSerializer(many=True, read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None)
-    updated_by = serializers.CharField(source="updated_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+    updated_by = serializers.CharField(source="updated_by.username", default=None, allow_null=True)
 
     class Meta:
         model = Audience
@@ -88,7 +91,7 @@ class AudienceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AudienceWriteSerializer(serializers.Serializer):
+class AudienceWriteSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     group = ScopedPrimaryKeyField(
@@ -108,17 +111,17 @@ class AudienceUpdateSerializer(AudienceWriteSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class RulesPreviewSerializer(serializers.Serializer):
+class RulesPreviewSerializer(Serializer):
     rules = RuleSerializer(many=True, max_length=MAX_RULES)
     sample_size = serializers.IntegerField(min_value=0, max_value=100, default=10)
 
 
-class PreviewSerializer(serializers.Serializer):
+class PreviewSerializer(Serializer):
     count = serializers.IntegerField()
     sample = serializers.ListField(child=serializers.DictField())
 
 
-class TierRangeSerializer(serializers.Serializer):
+class TierRangeSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     order = serializers.IntegerField(min_value=1, max_value=1000)
     start_value = serializers.IntegerField(min_value=0, max_value=10**12)
@@ -128,7 +131,7 @@ class TierRangeSerializer(serializers.Serializer):
     icon_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class LoyaltyTiersSerializer(serializers.Serializer):
+class LoyaltyTiersSerializer(Serializer):
     group_name = serializers.CharField(max_length=200)
     program = ScopedPrimaryKeyField(
         queryset=LoyaltyProgram.objects.all(), required=False, allow_null=True
@@ -136,12 +139,12 @@ class LoyaltyTiersSerializer(serializers.Serializer):
     tiers = TierRangeSerializer(many=True, allow_empty=False, max_length=100)
 
 
-class LoyaltyTiersResultSerializer(serializers.Serializer):
+class LoyaltyTiersResultSerializer(Serializer):
     group = AudienceGroupSerializer()
     audiences = AudienceSerializer(many=True)
 
 
-class MemberSerializer(serializers.ModelSerializer):
+class MemberSerializer(ModelSerializer):
     integration_id = serializers.CharField(source="profile.integration_id")
     email = serializers.CharField(source="profile.email")
 
@@ -151,27 +154,27 @@ class MemberSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembersWriteSerializer(serializers.Serializer):
+class MembersWriteSerializer(Serializer):
     integration_ids = serializers.ListField(
         child=serializers.CharField(max_length=255), allow_empty=False, max_length=MEMBERS_LIMIT
     )
 
 
-class CustomerAudienceItemSerializer(serializers.Serializer):
+class CustomerAudienceItemSerializer(Serializer):
     profile_integration_id = serializers.CharField(max_length=255)
     audience_id = serializers.UUIDField()
     action = serializers.ChoiceField(choices=[("add", "add"), ("delete", "delete")])
 
 
-class CustomerAudiencesSerializer(serializers.Serializer):
+class CustomerAudiencesSerializer(Serializer):
     data = CustomerAudienceItemSerializer(many=True, allow_empty=False)
 
 
-class MemberAttributesSerializer(serializers.Serializer):
+class MemberAttributesSerializer(Serializer):
     attributes = serializers.DictField()
 
 
-class RefreshLogSerializer(serializers.ModelSerializer):
+class RefreshLogSerializer(ModelSerializer):
     class Meta:
         model = AudienceRefresh
         fields = (
@@ -187,7 +190,7 @@ class RefreshLogSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AudienceImportSerializer(serializers.ModelSerializer):
+class AudienceImportSerializer(ModelSerializer):
     progress = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -216,6 +219,6 @@ class AudienceImportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(Serializer):
     file = serializers.FileField(allow_empty_file=True)
     mode = serializers.ChoiceField(choices=[("add", "add"), ("replace", "replace")], default="add")

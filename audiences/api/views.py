@@ -4,11 +4,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from audiences import imports, selectors, services
+from audiences import groups, imports, selectors, services, uploads
 from audiences.filters import AudienceFilter, AudienceImportFilter
 from audiences.models import Audience, AudienceGroup, AudienceImport
 from core.api.errors import reject_oversized_batch
@@ -28,29 +28,46 @@ class RefreshLogPagination(CreatedCursorPagination):
     ordering = ("-started_at", "-id")
 
 
-class AudienceGroupViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    TenantViewSet,
-):
+class AudienceGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Audience groups; writes go through `audiences.groups`."""
+
     queryset = AudienceGroup.objects.all()
     serializer_class = s.AudienceGroupSerializer
     idempotent_actions = frozenset({"create"})
 
-    def perform_create(self, serializer):
-        name = serializer.validated_data["name"]
-        if AudienceGroup.objects.filter(organization=self.organization, name=name).exists():
-            raise ValidationError({"name": ["A group with this name already exists."]})
-        serializer.save(organization=self.organization)
+    @extend_schema(request=s.AudienceGroupSerializer, responses={201: s.AudienceGroupSerializer})
+    def create(self, request):
+        data = s.AudienceGroupSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = groups.create_audience_group(organization=self.organization, **data.validated_data)
+        return Response(s.AudienceGroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.AudienceGroupSerializer, responses=s.AudienceGroupSerializer)
+    def update(self, request, pk=None):
+        return self._update(request, partial=False)
+
+    @extend_schema(request=s.AudienceGroupSerializer, responses=s.AudienceGroupSerializer)
+    def partial_update(self, request, pk=None):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool):
+        group = self.get_object()
+        data = s.AudienceGroupSerializer(group, data=request.data, partial=partial)
+        data.is_valid(raise_exception=True)
+        group = groups.update_audience_group(group=group, data=data.validated_data)
+        return Response(s.AudienceGroupSerializer(group).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, pk=None):
+        groups.delete_audience_group(group=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Audiences with rules (Fanfare, Talon.One). Members added by import or API stay when
     rules change; `rule` members follow the rules at every refresh."""
 
+    batch_actions = frozenset({"members", "imports", "customer_attributes"})
     queryset = Audience.objects.select_related(
         "group", "created_by", "updated_by"
     ).prefetch_related("rules", "sync_sources")
@@ -211,11 +228,13 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         "semicolon. Returns 202 at once; follow the import at `/api/v1/imports/{id}`. "
         "`mode=replace` removes the audience's imported members that are not in the file.",
     )
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def imports(self, request, pk=None):
+        uploads.check_request_size(request.META.get("CONTENT_LENGTH"))
         audience = self.get_object()
         data = s.ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        uploads.check_upload_limits(data.validated_data["file"])
         audience_import = imports.start_import(
             audience=audience,
             uploaded_file=data.validated_data["file"],
@@ -274,6 +293,7 @@ class AudienceImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
 class CustomerAudiencesViewSet(TenantViewSet):
     """`POST /customer-audiences`: add/remove many profiles to/from many audiences at once."""
 
+    batch_actions = frozenset({"create"})
     queryset = Audience.objects.all()
     serializer_class = s.CustomerAudiencesSerializer
     idempotent_actions = frozenset({"create"})

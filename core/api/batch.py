@@ -123,8 +123,9 @@ def _has_hooks(serializer: serializers.Serializer) -> bool:
 
 @cache
 def _plan(serializer_class: type[serializers.Serializer], key: str):
-    """(list field, [(name, required, default, allow_null, check)]) for the item serializer,
-    or None when the item serializer has its own validate hooks (then only DRF will do)."""
+    """(list field, [(name, required, default, allow_null, check)], field names) for the item
+    serializer, or None when the item serializer has its own validate hooks (then only DRF
+    will do)."""
     outer = serializer_class()
     list_field = outer.fields[key]
     child = list_field.child
@@ -136,14 +137,16 @@ def _plan(serializer_class: type[serializers.Serializer], key: str):
             return None
         check = _CHECKS.get(type(field), _generic)(field)
         plan.append((name, field.required, field.default, field.allow_null, check))
-    return list_field, plan
+    return list_field, plan, frozenset(child.fields)
 
 
 def _fast(serializer_class, data, key: str) -> list[dict] | None:
     plan = _plan(serializer_class, key)
     if plan is None or not isinstance(data, dict):
         return None
-    list_field, fields = plan
+    list_field, fields, names = plan
+    if len(data) != 1:
+        return None  # another key beside the list: the serializer names it
     items = data.get(key)
     if type(items) is not list or not items:
         return None
@@ -153,8 +156,8 @@ def _fast(serializer_class, data, key: str) -> list[dict] | None:
         return None
     out = []
     for item in items:
-        if type(item) is not dict:
-            return None
+        if type(item) is not dict or not item.keys() <= names:
+            return None  # unknown fields are the serializer's to name
         valid = {}
         for name, required, default, allow_null, check in fields:
             if name not in item:

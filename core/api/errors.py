@@ -1,12 +1,13 @@
 """One error shape for the whole API: {"type", "errors": [{"code", "detail", "attr"}]}."""
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_standardized_errors.handler import ExceptionHandler as BaseExceptionHandler
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 
-from core.errors import ConflictError
+from core.errors import ConflictError, PayloadTooLargeError
 
 
 class Conflict(exceptions.APIException):
@@ -56,7 +57,13 @@ class ExceptionHandler(BaseExceptionHandler):
         if isinstance(exc, DjangoValidationError):
             return django_validation_error_to_drf(exc)
         if isinstance(exc, RequestDataTooBig):
-            return PayloadTooLarge("The request body is too large.", code="request_too_large")
+            return PayloadTooLarge(
+                f"The request body is over the limit of {settings.DATA_UPLOAD_MAX_MEMORY_SIZE:,} "
+                "bytes.",
+                code="request_too_large",
+            )
         if isinstance(exc, ConflictError):
             return Conflict(exc.message, code=exc.code)
+        if isinstance(exc, PayloadTooLargeError):
+            return PayloadTooLarge(exc.message, code=exc.code)
         return super().convert_known_exceptions(exc)

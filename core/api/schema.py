@@ -1,7 +1,16 @@
+"""The OpenAPI side of the API's conventions: error bodies, the statuses each operation can
+answer, request bodies that refuse unknown fields, and the Idempotency-Key header.
+
+Error bodies are one component per status, shaped exactly as `core.api.errors` writes them:
+`{"type", "errors": [{"code", "detail", "attr"}]}`. A 400 is either a `validation_error`
+(fields named in `attr`) or a `client_error` (the body could not be parsed); every other
+4xx is a `client_error`, a 500 a `server_error`."""
+
+from django.conf import settings
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
-from drf_standardized_errors.openapi_serializers import ClientErrorEnum
 from rest_framework import serializers
 
 IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
@@ -15,40 +24,164 @@ IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
     ),
 )
 
+ERROR_STATUS_DESCRIPTIONS = {
+    "400": "The request is invalid: `attr` names the field (or query parameter).",
+    "401": "No API key, or an unknown or revoked one.",
+    "403": "The key or role may not do this (e.g. a read-only key on a write).",
+    "404": "No such object in your organization (or no such path).",
+    "405": "The method is not allowed on this path.",
+    "406": "No representation matches the Accept header (the API answers JSON).",
+    "409": "The request conflicts with the object's current state.",
+    "413": "The body, batch or upload is over its documented limit.",
+    "415": "The body's content type is not accepted (JSON; CSV uploads are multipart).",
+    "429": "Over the rate limit; retry after the `Retry-After` header's seconds.",
+    "500": "Unexpected server error.",
+}
 
-class ClientErrorSerializer(serializers.Serializer):
+
+class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField()
     detail = serializers.CharField()
     attr = serializers.CharField(allow_null=True)
 
 
-class ErrorResponse409Serializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = ClientErrorSerializer(many=True)
+def _error_response(name: str, error_type: str) -> type[serializers.Serializer]:
+    return type(
+        name,
+        (serializers.Serializer,),
+        {
+            "type": serializers.ChoiceField(choices=[(error_type, error_type)]),
+            "errors": ErrorDetailSerializer(many=True),
+            "__module__": __name__,
+        },
+    )
 
 
-class ErrorResponse413Serializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=ClientErrorEnum.choices)
-    errors = ClientErrorSerializer(many=True)
+ValidationErrorResponseSerializer = _error_response("ValidationErrorResponse", "validation_error")
+ParseErrorResponseSerializer = _error_response("ParseErrorResponse", "client_error")
+ServerErrorResponseSerializer = _error_response("ServerErrorResponse", "server_error")
+CLIENT_ERROR_SERIALIZERS = {
+    code: _error_response(f"ErrorResponse{code}", "client_error")
+    for code in ("401", "403", "404", "405", "406", "409", "413", "415", "429")
+}
+ERROR_400 = PolymorphicProxySerializer(
+    component_name="ErrorResponse400",
+    serializers={
+        "validation_error": ValidationErrorResponseSerializer,
+        "client_error": ParseErrorResponseSerializer,
+    },
+    resource_type_field_name="type",
+)
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
-    """drf-spectacular schema that documents the standard error responses too.
+    """drf-spectacular schema that documents every status an operation can answer.
 
-    409 and 413 appear on the operations whose view lists them in `documented_error_statuses`
-    (a dict of action name to status codes)."""
+    409 appears on every write (and where a view lists it in `documented_error_statuses`,
+    action name to status codes); 413 and 415 wherever a body is read; 429 wherever the view
+    is throttled."""
+
+    def _get_allowed_error_status_codes(self):
+        return list(ERROR_STATUS_DESCRIPTIONS)
+
+    def _has_request_body(self) -> bool:
+        return self.method in BODY_METHODS or (
+            self.method == "DELETE" and self.get_request_serializer() is not None
+        )
 
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
+        if status_code in responses:
+            return False
         action = getattr(self.view, "action", None)
-        if status_code == "409" and action in getattr(self.view, "idempotent_actions", ()):
-            return True
-        if status_code in ("409", "413"):
-            documented = getattr(self.view, "documented_error_statuses", {})
-            return status_code in documented.get(action, ())
-        return super()._should_add_error_response(responses, status_code)
+        documented = getattr(self.view, "documented_error_statuses", {}).get(action, ())
+        if status_code == "409":
+            # any write can meet a conflicting state (a name taken, a reused Idempotency-Key)
+            return status_code in documented or self.method in (*BODY_METHODS, "DELETE")
+        if status_code in ("413", "415"):
+            return status_code in documented or self._has_request_body()
+        if status_code == "429":
+            return bool(self.view.get_throttles())
+        return True
+
+    def get_filter_backends(self):
+        """Filters are documented where they apply: the `list` action (a detail action that
+        answers a list, such as `…/members`, does not take the list's filters)."""
+        if getattr(self.view, "action", None) != "list":
+            return []
+        return super().get_filter_backends()
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        """Constraints DRF enforces that drf-spectacular leaves out: a list that may not be
+        empty has `minItems: 1`, a ListSerializer's length limits, a non-blank string
+        `minLength: 1`."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if not isinstance(schema, dict) or direction != "request":
+            return schema
+        if isinstance(field, serializers.ListSerializer | serializers.ListField):
+            if not getattr(field, "allow_empty", True):
+                schema["minItems"] = max(schema.get("minItems", 0), 1)
+            if isinstance(field, serializers.ListSerializer):
+                if field.min_length is not None:
+                    schema["minItems"] = max(schema.get("minItems", 0), field.min_length)
+                if field.max_length is not None:
+                    schema["maxItems"] = field.max_length
+        elif isinstance(field, serializers.ManyRelatedField) and not field.allow_empty:
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        elif (
+            isinstance(field, serializers.CharField)
+            and not isinstance(field, serializers.ChoiceField)
+            and not field.allow_blank
+            and schema.get("type") == "string"
+        ):
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+        return schema
+
+    def _get_error_response_serializer(self, status_code: str):
+        if status_code == "400":
+            return ERROR_400
+        if status_code == "500":
+            return ServerErrorResponseSerializer
+        return CLIENT_ERROR_SERIALIZERS[status_code]
+
+    def _get_response_for_code(self, serializer, status_code, *args, **kwargs):
+        response = super()._get_response_for_code(serializer, status_code, *args, **kwargs)
+        if status_code in ERROR_STATUS_DESCRIPTIONS and isinstance(response, dict):
+            response["description"] = ERROR_STATUS_DESCRIPTIONS[status_code]
+            if status_code == "429":
+                response["headers"] = {
+                    "Retry-After": {
+                        "schema": {"type": "integer"},
+                        "description": "Seconds to wait before retrying.",
+                    }
+                }
+        return response
+
+    def _get_error_response_examples(self):
+        return []
 
     def get_override_parameters(self):
         parameters = super().get_override_parameters()
         if getattr(self.view, "action", None) in getattr(self.view, "idempotent_actions", ()):
             parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
         return parameters
+
+
+class StrictSerializerExtension(OpenApiSerializerExtension):
+    """Request bodies of `core.api.serializers` classes refuse unknown fields, so their
+    schema says `additionalProperties: false`."""
+
+    target_class = "core.api.serializers.StrictFieldsMixin"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request" and getattr(self.target, "reject_unknown_fields", True):
+            schema["additionalProperties"] = False
+        return schema
+
+
+def rate_limit_description() -> str:
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    return ", ".join(f"{scope}: {rate}" for scope, rate in rates.items() if rate)

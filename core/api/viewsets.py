@@ -5,6 +5,7 @@ import functools
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
+from core.api.contract import check_query_parameters
 from core.idempotency import run_idempotently
 from core.validators import is_clean_text
 from organizations.tenancy import request_organization
@@ -45,6 +46,7 @@ class TenantViewSet(viewsets.GenericViewSet):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        check_query_parameters(request, self)
         lookup = self.lookup_url_kwarg or self.lookup_field
         value = self.kwargs.get(lookup)
         if value is not None and (len(value) > MAX_LOOKUP_LENGTH or not is_clean_text(value)):

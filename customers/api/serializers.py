@@ -1,11 +1,12 @@
 from rest_framework import serializers
 
+from core.api.serializers import ModelSerializer, Serializer
 from customers.models import CustomerProfile
 from customers.services import BULK_UPSERT_LIMIT
 from customers.validators import validate_attributes, validate_msisdn
 
 
-class CustomerProfileSerializer(serializers.ModelSerializer):
+class CustomerProfileSerializer(ModelSerializer):
     class Meta:
         model = CustomerProfile
         fields = (
@@ -23,7 +24,7 @@ class CustomerProfileSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CustomerProfileWriteSerializer(serializers.Serializer):
+class CustomerProfileWriteSerializer(Serializer):
     """Fields you send change; fields you leave out stay. `attributes` are merged: keys sent
     are set, keys sent as null are removed."""
 
@@ -45,7 +46,7 @@ class CustomerProfileBulkItemSerializer(CustomerProfileWriteSerializer):
     integration_id = serializers.CharField(max_length=255)
 
 
-class CustomerProfileBulkUpsertSerializer(serializers.Serializer):
+class CustomerProfileBulkUpsertSerializer(Serializer):
     customer_profiles = CustomerProfileBulkItemSerializer(
         many=True, allow_empty=False, max_length=BULK_UPSERT_LIMIT
     )

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -17,9 +17,16 @@ from .serializers import (
 )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        description="Filters beside those listed: `attributes__<name>=<value>` matches profiles "
+        "whose attribute equals the value (a number or true/false also matches that JSON value)."
+    )
+)
 class CustomerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Customer profiles, addressed by the partner's `integration_id`."""
 
+    batch_actions = frozenset({"bulk_update"})
     queryset = CustomerProfile.objects.all()
     serializer_class = CustomerProfileSerializer
     filterset_class = CustomerProfileFilter

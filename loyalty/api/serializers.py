@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api.serializers import ModelSerializer, QuerySerializer, Serializer
 from loyalty.ledger import MAX_AMOUNT
 from loyalty.models import (
     LoyaltyCard,
@@ -30,7 +31,7 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
         )
 
 
-class LoyaltyProgramSerializer(serializers.ModelSerializer):
+class LoyaltyProgramSerializer(ModelSerializer):
     class Meta:
         model = LoyaltyProgram
         fields = (
@@ -51,7 +52,7 @@ class LoyaltyProgramSerializer(serializers.ModelSerializer):
         extra_kwargs = {"name": {"max_length": 200}}
 
 
-class LoyaltyCardSerializer(serializers.ModelSerializer):
+class LoyaltyCardSerializer(ModelSerializer):
     profiles = serializers.SlugRelatedField(slug_field="integration_id", many=True, read_only=True)
 
     class Meta:
@@ -60,43 +61,43 @@ class LoyaltyCardSerializer(serializers.ModelSerializer):
         read_only_fields = ("id", "program", "profiles", "created_at", "updated_at")
 
 
-class LoyaltyCardUpdateSerializer(serializers.Serializer):
+class LoyaltyCardUpdateSerializer(Serializer):
     status = serializers.ChoiceField(choices=LoyaltyCard.Status.choices)
 
 
-class LinkProfileSerializer(serializers.Serializer):
+class LinkProfileSerializer(Serializer):
     integration_id = serializers.CharField(max_length=255)
 
 
 # -- tier structures --------------------------------------------------------------------------
 
 
-class PeriodSerializer(serializers.Serializer):
+class PeriodSerializer(Serializer):
     value = serializers.IntegerField(min_value=1, max_value=100_000)
     unit = serializers.ChoiceField(choices=PeriodUnit.choices)
 
 
-class PointEarnedSerializer(serializers.Serializer):
+class PointEarnedSerializer(Serializer):
     period = PeriodSerializer()
     type = serializers.ChoiceField(
         choices=S.PointEarnedType.choices, default=S.PointEarnedType.IMMEDIATELY
     )
 
 
-class RollingExpirationSerializer(serializers.Serializer):
+class RollingExpirationSerializer(Serializer):
     period = PeriodSerializer()
 
 
-class CalendarDateSerializer(serializers.Serializer):
+class CalendarDateSerializer(Serializer):
     day = serializers.IntegerField(min_value=1, max_value=31)
     month = serializers.IntegerField(min_value=1, max_value=12)
 
 
-class CalendarExpirationSerializer(serializers.Serializer):
+class CalendarExpirationSerializer(Serializer):
     calendar_dates = CalendarDateSerializer(many=True, max_length=366)
 
 
-class SlidingExpirationSerializer(serializers.Serializer):
+class SlidingExpirationSerializer(Serializer):
     period = PeriodSerializer()
     earning_activity = serializers.BooleanField(default=False)
     spending_activity = serializers.BooleanField(default=False)
@@ -106,7 +107,7 @@ class SlidingExpirationSerializer(serializers.Serializer):
     )
 
 
-class ExpirationSerializer(serializers.Serializer):
+class ExpirationSerializer(Serializer):
     """Only the settings object matching `type` is used; the others may be sent and are
     ignored (as in Voucherify's examples)."""
 
@@ -132,14 +133,14 @@ class GracePeriodSerializer(PeriodSerializer):
     round_up = serializers.BooleanField(default=False)
 
 
-class DowngradeSerializer(serializers.Serializer):
+class DowngradeSerializer(Serializer):
     type = serializers.ChoiceField(
         choices=S.DowngradeType.choices, default=S.DowngradeType.NO_DOWNGRADE
     )
     grace_period = GracePeriodSerializer(required=False, allow_null=True)
 
 
-class TierInputSerializer(serializers.Serializer):
+class TierInputSerializer(Serializer):
     id = serializers.UUIDField(required=False)
     name = serializers.CharField(max_length=200)
     order = serializers.IntegerField(min_value=1, max_value=1000)
@@ -157,7 +158,7 @@ class TierPatchSerializer(TierInputSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(ModelSerializer):
     class Meta:
         model = Tier
         fields = (
@@ -180,7 +181,7 @@ class TierCreateSerializer(TierInputSerializer):
     structure = ScopedPrimaryKeyField(queryset=TierStructure.objects.all())
 
 
-class TierStructureWriteSerializer(serializers.Serializer):
+class TierStructureWriteSerializer(Serializer):
     """Voucherify's tier structure payload, plus the `program` and its `tiers`."""
 
     program = ScopedPrimaryKeyField(queryset=LoyaltyProgram.objects.all())
@@ -277,7 +278,7 @@ def _period(value, unit):
     return {"value": value, "unit": unit} if value is not None else None
 
 
-class TierStructureSerializer(serializers.ModelSerializer):
+class TierStructureSerializer(ModelSerializer):
     object = serializers.SerializerMethodField()
     point_earned = serializers.SerializerMethodField()
     expiration = serializers.SerializerMethodField()
@@ -353,14 +354,14 @@ class TierStructureSerializer(serializers.ModelSerializer):
         return TierSerializer(tiers, many=True).data
 
 
-class PreviewRowSerializer(serializers.Serializer):
+class PreviewRowSerializer(Serializer):
     tier = serializers.UUIDField(allow_null=True, source="tier.id", default=None)
     order = serializers.IntegerField()
     name = serializers.CharField()
     count = serializers.IntegerField()
 
 
-class LadderRowSerializer(serializers.Serializer):
+class LadderRowSerializer(Serializer):
     tier = TierSerializer()
     range = serializers.CharField()
     members = serializers.IntegerField()
@@ -369,7 +370,7 @@ class LadderRowSerializer(serializers.Serializer):
 # -- ledger -----------------------------------------------------------------------------------
 
 
-class PointsWriteSerializer(serializers.Serializer):
+class PointsWriteSerializer(Serializer):
     amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
     subledger_id = serializers.CharField(
         max_length=64, required=False, default="", allow_blank=True
@@ -402,7 +403,7 @@ class DeductPointsSerializer(PointsWriteSerializer):
     )
 
 
-class PointsTransactionSerializer(serializers.ModelSerializer):
+class PointsTransactionSerializer(ModelSerializer):
     subledger_id = serializers.CharField(source="account.subledger_id")
 
     class Meta:
@@ -422,7 +423,7 @@ class PointsTransactionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PointsLotSerializer(serializers.ModelSerializer):
+class PointsLotSerializer(ModelSerializer):
     subledger_id = serializers.CharField(source="account.subledger_id")
     transaction = serializers.UUIDField(source="transaction_id")
     status = serializers.SerializerMethodField()
@@ -453,7 +454,7 @@ class PointsLotSerializer(serializers.ModelSerializer):
         return obj.remaining
 
 
-class BalanceSerializer(serializers.Serializer):
+class BalanceSerializer(Serializer):
     active = serializers.IntegerField()
     pending = serializers.IntegerField()
     expired = serializers.IntegerField()
@@ -461,19 +462,19 @@ class BalanceSerializer(serializers.Serializer):
     tentative = serializers.IntegerField()
 
 
-class BalancesSerializer(serializers.Serializer):
+class BalancesSerializer(Serializer):
     balance = BalanceSerializer(required=False)
     subledger_balances = serializers.DictField(child=BalanceSerializer())
 
 
-class BalancesQuerySerializer(serializers.Serializer):
+class BalancesQuerySerializer(QuerySerializer):
     end_date = serializers.DateTimeField(required=False)
     subledger_id = serializers.ListField(
         child=serializers.CharField(max_length=64, allow_blank=True), required=False
     )
 
 
-class PointsQuerySerializer(serializers.Serializer):
+class PointsQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(
         choices=[("active", "active"), ("pending", "pending"), ("expired", "expired")],
         default="active",
@@ -483,7 +484,7 @@ class PointsQuerySerializer(serializers.Serializer):
     )
 
 
-class TransactionsQuerySerializer(serializers.Serializer):
+class TransactionsQuerySerializer(QuerySerializer):
     kind = serializers.ChoiceField(choices=PointsTransaction.Kind.choices, required=False)
     start_date = serializers.DateTimeField(required=False)
     end_date = serializers.DateTimeField(required=False)
@@ -492,7 +493,7 @@ class TransactionsQuerySerializer(serializers.Serializer):
     )
 
 
-class TierChangeSerializer(serializers.ModelSerializer):
+class TierChangeSerializer(ModelSerializer):
     from_tier = serializers.CharField(source="from_tier_name", allow_null=True)
     to_tier = serializers.CharField(source="to_tier_name", allow_null=True)
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -93,12 +93,14 @@ class LoyaltyProgramViewSet(
         )
 
     def _owner(self, program, card_identifier=None, integration_id=None) -> dict:
+        # A profile-based program has no cards, and a card-based one no profile ledgers: the
+        # path names nothing that can exist, which is a 404 (saying why).
         if card_identifier is not None:
             if program.kind != LoyaltyProgram.Kind.CARD:
-                raise ValidationError({"card": "This is a profile-based program; use a profile."})
+                raise NotFound("This is a profile-based program: it has no cards; use a profile.")
             return {"card": self._card(program, card_identifier)}
         if program.kind != LoyaltyProgram.Kind.PROFILE:
-            raise ValidationError({"integration_id": "This is a card-based program; use a card."})
+            raise NotFound("This is a card-based program: it has no profile ledgers; use a card.")
         return {"profile": self._profile(integration_id)}
 
     # -- cards --------------------------------------------------------------------------------
@@ -224,10 +226,7 @@ class LoyaltyProgramViewSet(
         return Response(s.PointsTransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("end_date", str, description="Balances as of this moment (UTC)."),
-            OpenApiParameter("subledger_id", str, many=True),
-        ],
+        parameters=[s.BalancesQuerySerializer],
         responses=s.BalancesSerializer,
         summary="A customer's points balances",
         filters=False,
@@ -237,10 +236,7 @@ class LoyaltyProgramViewSet(
         return self._balances(request, integration_id=integration_id)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("end_date", str, description="Balances as of this moment (UTC)."),
-            OpenApiParameter("subledger_id", str, many=True),
-        ],
+        parameters=[s.BalancesQuerySerializer],
         responses=s.BalancesSerializer,
         summary="A card's points balances",
         filters=False,
@@ -250,10 +246,7 @@ class LoyaltyProgramViewSet(
         return self._balances(request, card_identifier=card_identifier)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["active", "pending", "expired"]),
-            OpenApiParameter("subledger_id", str, many=True),
-        ],
+        parameters=[s.PointsQuerySerializer],
         responses=s.PointsLotSerializer(many=True),
         summary="A customer's unused points",
         filters=False,
@@ -263,10 +256,7 @@ class LoyaltyProgramViewSet(
         return self._points(request, integration_id=integration_id)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("status", str, enum=["active", "pending", "expired"]),
-            OpenApiParameter("subledger_id", str, many=True),
-        ],
+        parameters=[s.PointsQuerySerializer],
         responses=s.PointsLotSerializer(many=True),
         summary="A card's unused points",
         filters=False,
@@ -275,12 +265,7 @@ class LoyaltyProgramViewSet(
     def card_points(self, request, pk=None, card_identifier=None):
         return self._points(request, card_identifier=card_identifier)
 
-    _transaction_parameters = [
-        OpenApiParameter("kind", str, enum=list(ledger.Kind.values)),
-        OpenApiParameter("start_date", str),
-        OpenApiParameter("end_date", str),
-        OpenApiParameter("subledger_id", str, many=True),
-    ]
+    _transaction_parameters = [s.TransactionsQuerySerializer]
 
     @extend_schema(
         parameters=_transaction_parameters,

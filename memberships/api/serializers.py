@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from audiences.api.serializers import RuleSerializer
 from audiences.models import Audience
+from core.api.serializers import ModelSerializer, QuerySerializer, Serializer
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from memberships.models import LoyaltyMembership, MembersGroup
 from memberships.services import BATCH_LIMIT, IDENTIFIERS_LIMIT
@@ -9,7 +10,7 @@ from memberships.services import BATCH_LIMIT, IDENTIFIERS_LIMIT
 STATES = LoyaltyMembership.State.choices
 
 
-class LoyaltyMembershipSerializer(serializers.ModelSerializer):
+class LoyaltyMembershipSerializer(ModelSerializer):
     profile = serializers.CharField(source="profile.integration_id")
     points = serializers.SerializerMethodField()
     activity_state = serializers.CharField()
@@ -39,7 +40,7 @@ class LoyaltyMembershipSerializer(serializers.ModelSerializer):
         return ledger if ledger is not None else obj.points
 
 
-class MembershipAddSerializer(serializers.Serializer):
+class MembershipAddSerializer(Serializer):
     program = serializers.UUIDField()
     profile = serializers.CharField(max_length=255, help_text="The profile's integration_id.")
     code = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -53,7 +54,7 @@ class MembershipAddSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=STATES, required=False, default="new")
 
 
-class MembershipUpdateSerializer(serializers.Serializer):
+class MembershipUpdateSerializer(Serializer):
     """Every field optional; left out or null leaves the value unchanged."""
 
     id = serializers.UUIDField()
@@ -72,21 +73,21 @@ class SingleUpdateSerializer(MembershipUpdateSerializer):
     id = None
 
 
-class BatchAddSerializer(serializers.Serializer):
+class BatchAddSerializer(Serializer):
     memberships = MembershipAddSerializer(many=True, allow_empty=False, max_length=BATCH_LIMIT)
 
 
-class BatchUpdateSerializer(serializers.Serializer):
+class BatchUpdateSerializer(Serializer):
     memberships = MembershipUpdateSerializer(many=True, allow_empty=False, max_length=BATCH_LIMIT)
 
 
-class BatchDeleteSerializer(serializers.Serializer):
+class BatchDeleteSerializer(Serializer):
     ids = serializers.ListField(
         child=serializers.UUIDField(), allow_empty=False, max_length=BATCH_LIMIT
     )
 
 
-class MembersGroupSerializer(serializers.ModelSerializer):
+class MembersGroupSerializer(ModelSerializer):
     class Meta:
         model = MembersGroup
         fields = (
@@ -105,7 +106,7 @@ class MembersGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MembersGroupWriteSerializer(serializers.Serializer):
+class MembersGroupWriteSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     type = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -115,13 +116,13 @@ class MembersGroupWriteSerializer(serializers.Serializer):
     audience_conditions = RuleSerializer(many=True, required=False, max_length=100)
 
 
-class MembersGroupUpdateSerializer(serializers.Serializer):
+class MembersGroupUpdateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False)
     type = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 
 
-class GroupMembersSerializer(serializers.Serializer):
+class GroupMembersSerializer(Serializer):
     identifier_type = serializers.ChoiceField(
         choices=[("email", "email"), ("msisdn", "msisdn"), ("id", "id")]
     )
@@ -132,7 +133,22 @@ class GroupMembersSerializer(serializers.Serializer):
     )
 
 
-class GroupMemberSerializer(serializers.Serializer):
+class GroupMemberSerializer(Serializer):
     integration_id = serializers.CharField(source="profile.integration_id")
     email = serializers.CharField(source="profile.email")
     added_at = serializers.DateTimeField()
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A query flag: `true` or `false`, nothing else."""
+
+    TRUE_VALUES = {"true", "True", True}
+    FALSE_VALUES = {"false", "False", False}
+
+
+class InventoryQuerySerializer(QuerySerializer):
+    profile = StrictBooleanField(default=True, help_text="Include the profile (default true).")
+    loyalty = StrictBooleanField(default=True, help_text="Include loyalty (default true).")
+    audiences = StrictBooleanField(default=True, help_text="Include audiences (default true).")
+    groups = StrictBooleanField(default=True, help_text="Include groups (default true).")
+    memberships = StrictBooleanField(default=True, help_text="Include memberships (default true).")

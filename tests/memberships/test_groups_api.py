@@ -74,8 +74,10 @@ def test_system_group_is_read_only_through_the_api(api, organization, people):
     assert api.delete(url).status_code == 403
     body = {"identifier_type": "id", "identifiers": ["p0"]}
     assert api.post(f"{url}/members", body, format="json").status_code == 403
-    created = api.post(URL, {"name": "x", "system": True}, format="json").json()
-    assert created["system"] is False  # the API cannot make system groups
+    response = api.post(URL, {"name": "x", "system": True}, format="json")
+    assert response.status_code == 400  # the API cannot make system groups, and says so
+    assert response.json()["errors"][0]["attr"] == "system"
+    assert not MembersGroup.objects.filter(name="x").exists()
     assert MembersGroup.objects.get(pk=system["id"]).name == "All members"
 
 

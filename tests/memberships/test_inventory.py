@@ -50,8 +50,11 @@ def test_inventory_sections_can_be_left_out_and_others_are_404(
     CustomerProfileFactory(organization=organization, integration_id="ann")
     CustomerProfileFactory(organization=other_organization, integration_id="eve")
     body = api.get(
-        "/api/v1/customer-profiles/ann/inventory", {"loyalty": "false", "audiences": "0"}
+        "/api/v1/customer-profiles/ann/inventory", {"loyalty": "false", "audiences": "false"}
     ).json()
     assert set(body) == {"profile", "groups", "memberships"}
+    response = api.get("/api/v1/customer-profiles/ann/inventory", {"loyalty": "no"})
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "loyalty"
     assert api.get("/api/v1/customer-profiles/eve/inventory").status_code == 404
     assert api.get("/api/v1/customer-profiles/nobody/inventory").status_code == 404
