@@ -383,6 +383,10 @@ def create_group(
         raise ValidationError({"audience_conditions": "Give an audience or conditions, not both."})
     if audience is not None and audience.organization_id != organization.pk:
         raise ValidationError({"audience_id": "No such audience."})
+    if audience is not None and not _lock_audience(audience):
+        # deleted since the request was validated: without the lock, the group's foreign
+        # key would fail at COMMIT (a 500)
+        raise ValidationError({"audience_id": "No such audience."})
     if audience_conditions:
         audience = audience_services.create_audience(
             organization=organization,
@@ -399,6 +403,14 @@ def create_group(
             audience_services.refresh_audience(audience_id=audience.pk)
         follow_audience(group=group)
     return group
+
+
+def _lock_audience(audience) -> bool:
+    """Hold the audience row until this transaction ends (a concurrent delete waits), and
+    tell whether it still exists."""
+    from audiences.models import Audience
+
+    return Audience.objects.select_for_update().filter(pk=audience.pk).exists()
 
 
 def _assert_editable(group: MembersGroup) -> None:
