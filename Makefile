@@ -9,7 +9,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: install run test lint format check e2e-deps bench clean
+.PHONY: install run test lint format check e2e-deps bench contract clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -45,6 +45,9 @@ e2e-deps:  ## Debian's chromium for the browser test (needs root)
 bench: install  ## benchmarks, run by hand; each prints ratios against a baseline
 	$(UV) sync --frozen --group bench
 	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+
+contract: install  ## schemathesis against the demo on PostgreSQL (needs 127.0.0.1:5432)
+	./.ci/contract
 
 clean:
 	rm -rf .venv .tools var db.sqlite3*

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
@@ -47,6 +48,7 @@ def _api_error(status: int, code: str, detail: str) -> JsonResponse:
     )
 
 
+@csrf_exempt  # no route, so nothing to protect: the answer is a 404 whatever the method
 def api_not_found(request):
     return _api_error(404, "not_found", "Not found.")
 

@@ -211,6 +211,8 @@ class AudienceImportSerializer(ModelSerializer):
             "errors",
             "error_message",
             "cancel_requested",
+            "resumed_count",
+            "resumed_at",
             "started_at",
             "finished_at",
             "created_at",

@@ -9,17 +9,56 @@ from collections.abc import Mapping
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+# JSON types each kind of field takes. DRF would also read 0 as "0", "12" as 12, 1 as true
+# and an integer as a UUID; the schema promises a string, an integer, a boolean.
+_JSON_TYPES = (
+    (serializers.ChoiceField, None),  # its choices decide
+    (serializers.BooleanField, (bool,)),
+    (serializers.IntegerField, (int,)),
+    (serializers.FloatField, (int, float)),
+    (serializers.UUIDField, (str,)),
+    (serializers.CharField, (str,)),
+    (serializers.ListField, (list,)),
+    (serializers.ListSerializer, (list,)),
+    (serializers.Serializer, (Mapping,)),
+)
+_TYPE_NAMES = {bool: "a boolean", int: "an integer", str: "a string", list: "a list"}
+
+
+def _wrong_type(field, value) -> str | None:
+    if value is None:
+        return None  # allow_null decides
+    for field_class, types in _JSON_TYPES:
+        if isinstance(field, field_class):
+            if types is None:
+                return None
+            if isinstance(value, types) and (bool in types or not isinstance(value, bool)):
+                return None
+            if types == (int,) and isinstance(value, float) and value.is_integer():
+                return None  # 7.0 is the integer 7 in JSON
+            return f"Must be {_TYPE_NAMES.get(types[0], 'an object')}."
+    return None
+
 
 class StrictFieldsMixin:
     reject_unknown_fields = True
+    strict_types = True
 
     def to_internal_value(self, data):
-        if self.reject_unknown_fields and isinstance(data, Mapping):
-            unknown = [key for key in data if key not in self.fields]
-            if unknown:
-                raise ValidationError(
-                    {key: ["Unknown field: this request does not take it."] for key in unknown}
-                )
+        if isinstance(data, Mapping):
+            errors = {}
+            if self.reject_unknown_fields:
+                for key in data:
+                    if key not in self.fields:
+                        errors[key] = ["Unknown field: this request does not take it."]
+            if self.strict_types:
+                for name, field in self.fields.items():
+                    if name in data and not field.read_only:
+                        message = _wrong_type(field, data[name])
+                        if message:
+                            errors[name] = [message]
+            if errors:
+                raise ValidationError(errors)
         return super().to_internal_value(data)
 
 
@@ -37,3 +76,4 @@ class QuerySerializer(Serializer):
     own are not fields here."""
 
     reject_unknown_fields = False
+    strict_types = False  # query strings are strings: the fields parse them

@@ -7,6 +7,9 @@ from customers.validators import validate_attributes, validate_msisdn
 
 
 class CustomerProfileSerializer(ModelSerializer):
+    # a plain string: empty when the profile has no email (a blank is no email "format")
+    email = serializers.CharField(read_only=True, help_text="Lower-cased; empty when unknown.")
+
     class Meta:
         model = CustomerProfile
         fields = (
@@ -50,3 +53,9 @@ class CustomerProfileBulkUpsertSerializer(Serializer):
     customer_profiles = CustomerProfileBulkItemSerializer(
         many=True, allow_empty=False, max_length=BULK_UPSERT_LIMIT
     )
+
+
+class CustomerProfileBulkResultSerializer(Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    customer_profiles = CustomerProfileSerializer(many=True)

@@ -11,6 +11,7 @@ from customers.filters import CustomerProfileFilter
 from customers.models import CustomerProfile
 
 from .serializers import (
+    CustomerProfileBulkResultSerializer,
     CustomerProfileBulkUpsertSerializer,
     CustomerProfileSerializer,
     CustomerProfileWriteSerializer,
@@ -71,7 +72,7 @@ class CustomerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, T
 
     @extend_schema(
         request=CustomerProfileBulkUpsertSerializer,
-        responses={200: CustomerProfileSerializer(many=True)},
+        responses={200: CustomerProfileBulkResultSerializer},
         operation_id="customer_profiles_bulk_upsert",
         filters=False,
         summary="Create or update up to 1,000 customer profiles",

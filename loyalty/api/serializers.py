@@ -23,6 +23,11 @@ class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
     """A foreign key input limited to the request's organization: another tenant's id is
     "does not exist", never a cross-tenant link."""
 
+    def run_validation(self, data=serializers.empty):
+        if data == "":  # DRF would read "" as null; the schema says an id (or null)
+            self.fail("incorrect_type", data_type="empty string")
+        return super().run_validation(data)
+
     def get_queryset(self):
         organization = self.context.get("organization")
         queryset = super().get_queryset()
@@ -218,7 +223,10 @@ def structure_fields(data: dict) -> dict:
         earned = data.get("point_earned")
         fields["point_earned_period_value"] = earned["period"]["value"] if earned else None
         fields["point_earned_period_unit"] = earned["period"]["unit"] if earned else ""
-        fields["point_earned_type"] = earned["type"] if earned else ""
+        # a PATCH skips the serializer's defaults: the type defaults here too
+        fields["point_earned_type"] = (
+            earned.get("type", S.PointEarnedType.IMMEDIATELY) if earned else ""
+        )
     if "expiration" in data:
         exp = data["expiration"]
         kind = exp["type"]

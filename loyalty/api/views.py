@@ -454,7 +454,7 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         summary="Dry run: customers per tier if activated now",
         filters=False,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def preview(self, request, pk=None):
         rows = selectors.structure_preview(structure=self.get_object(), now=timezone.now())
         return Response(s.PreviewRowSerializer(rows, many=True).data)
@@ -464,7 +464,7 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         summary="Tiers with their ranges and current member counts",
         filters=False,
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def ladder(self, request, pk=None):
         rows = selectors.tier_ladder(structure=self.get_object())
         return Response(s.LadderRowSerializer(rows, many=True).data)

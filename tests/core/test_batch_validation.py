@@ -73,19 +73,26 @@ def test_update_items_keep_null_and_omitted_apart_as_drf_does():
     assert "code" not in fast[2]
 
 
-@pytest.mark.parametrize(
-    "item",
-    [
-        {"program": PROGRAM, "profile": "p", "is_primary": "true"},  # DRF coerces
-        {"program": PROGRAM, "profile": 12345},  # a number as integration id
-        {"program": PROGRAM, "profile": "p", "points": "12"},
-        {"program": PROGRAM, "profile": "p", "points": 7.0},
-    ],
-)
-def test_unusual_but_valid_input_is_coerced_by_drf(item):
-    data = {"memberships": [item]}
+def test_unusual_but_valid_input_is_coerced_by_drf():
+    data = {"memberships": [{"program": PROGRAM, "profile": "p", "points": 7.0}]}  # 7.0 is 7
     assert _fast(BatchAddSerializer, data, "memberships") is None
     assert validate_batch(BatchAddSerializer, data, "memberships") == drf(BatchAddSerializer, data)
+
+
+@pytest.mark.parametrize(
+    ("item", "field"),
+    [
+        ({"program": PROGRAM, "profile": "p", "is_primary": "true"}, "is_primary"),
+        ({"program": PROGRAM, "profile": 12345}, "profile"),  # a number as integration id
+        ({"program": PROGRAM, "profile": "p", "points": "12"}, "points"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_refused_not_coerced(item, field):
+    data = {"memberships": [item]}
+    assert _fast(BatchAddSerializer, data, "memberships") is None
+    with pytest.raises(ValidationError) as error:
+        validate_batch(BatchAddSerializer, data, "memberships")
+    assert field in error.value.detail["memberships"][0]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
 import random
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -73,9 +74,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--profiles", type=int, default=120)
+        parser.add_argument(
+            "--api-key-file", help="Also write the new demo API key to this file (for scripts)."
+        )
 
     @transaction.atomic
-    def handle(self, *args, profiles, **options):
+    def handle(self, *args, profiles, api_key_file=None, **options):
         rng = random.Random(2026)  # noqa: S311 - sample data, not security
         organization = Organization.objects.filter(slug=DEMO_SLUG).first() or create_organization(
             name="Demo Coffee Co", slug=DEMO_SLUG
@@ -126,6 +130,8 @@ class Command(BaseCommand):
         _, secret = create_api_key(
             organization=organization, name=DEMO_KEY_NAME, scopes="read,write", created_by=user
         )
+        if api_key_file:
+            Path(api_key_file).write_text(secret)
         count = CustomerProfile.objects.filter(organization=organization).count()
         self.stdout.write(
             "\n".join(
