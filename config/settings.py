@@ -100,6 +100,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 # Serve from the apps' static folders when STATIC_ROOT was not collected (a plain gunicorn).
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
@@ -157,6 +158,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "DEFAULT_METADATA_CLASS": "core.api.metadata.Metadata",
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # Per API key (or staff user), counted in the shared cache; over the limit is a 429 with
     # Retry-After. "batch" applies to batch, bulk and import endpoints on top of "api_key".

@@ -10,7 +10,7 @@ from audiences.models import (
 )
 from audiences.rules import MAX_RULES, OPERATORS
 from audiences.services import MEMBERS_LIMIT
-from core.api.serializers import ModelSerializer, Serializer
+from core.api.serializers import ModelSerializer, OptionalFieldsMixin, Serializer
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from loyalty.models import LoyaltyProgram
 
@@ -106,9 +106,8 @@ class AudienceWriteSerializer(Serializer):
     rules = RuleSerializer(many=True, required=False, max_length=MAX_RULES)
 
 
-class AudienceUpdateSerializer(AudienceWriteSerializer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=True, **kwargs)
+class AudienceUpdateSerializer(OptionalFieldsMixin, AudienceWriteSerializer):
+    pass
 
 
 class RulesPreviewSerializer(Serializer):

@@ -77,3 +77,14 @@ class QuerySerializer(Serializer):
 
     reject_unknown_fields = False
     strict_types = False  # query strings are strings: the fields parse them
+
+
+class OptionalFieldsMixin:
+    """A PATCH body: every top-level field may be left out (and no default fills it in).
+    Unlike `partial=True`, nested objects and list items still need their required fields."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+            field.default = serializers.empty

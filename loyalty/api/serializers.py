@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import ModelSerializer, QuerySerializer, Serializer
+from core.api.serializers import ModelSerializer, OptionalFieldsMixin, QuerySerializer, Serializer
 from loyalty.ledger import MAX_AMOUNT
 from loyalty.models import (
     LoyaltyCard,
@@ -158,9 +158,8 @@ class TierInputSerializer(Serializer):
     metadata = serializers.DictField(required=False)
 
 
-class TierPatchSerializer(TierInputSerializer):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=True, **kwargs)
+class TierPatchSerializer(OptionalFieldsMixin, TierInputSerializer):
+    pass
 
 
 class TierSerializer(ModelSerializer):
@@ -202,15 +201,12 @@ class TierStructureWriteSerializer(Serializer):
     tiers = TierInputSerializer(many=True, required=False, max_length=100)
 
 
-class TierStructureUpdateSerializer(TierStructureWriteSerializer):
+class TierStructureUpdateSerializer(OptionalFieldsMixin, TierStructureWriteSerializer):
     """Every field optional; `tiers`, when sent, is the whole new ladder (items with an `id`
     update that tier)."""
 
     program = None
     status = None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, partial=True, **kwargs)
 
 
 def structure_fields(data: dict) -> dict:

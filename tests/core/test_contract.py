@@ -74,6 +74,12 @@ class TestFormerServerErrors:
         assert not MembersGroup.objects.filter(name="G").exists()
 
 
+    def test_options_on_the_bulk_upsert_list_is_200(self, api):
+        response = api.options("/api/v1/customer-profiles/", {"customer_profiles": []})
+        assert response.status_code == 200
+        assert "application/json" in response.json()["parses"]
+
+
 class TestNothingSilentlyIgnored:
     def test_unknown_body_field_is_400_naming_it(self, api):
         response = api.put("/api/v1/customer-profiles/c-1", {"first_name": "A", "silent": True})
