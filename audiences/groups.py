@@ -1,12 +1,12 @@
 """Audience groups: the one way in for creating, renaming and deleting them (API and admin).
 
-A group's name is unique in its organization. The name check runs first, for a clear 400 on
-`name`; the unique constraint still decides between two concurrent writers, and its error is
-turned into the same 400 rather than a 500."""
+A group's name is unique in its organization. A name already taken is a conflict (409); the
+unique constraint still decides between two concurrent writers, and its error becomes the
+same 409 rather than a 500."""
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.errors import ConflictError
 from organizations.models import Organization
 
 from .models import AudienceGroup
@@ -19,7 +19,7 @@ def _check_name_free(*, organization_id, name: str, exclude_pk=None) -> None:
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise ValidationError({"name": [NAME_TAKEN]}, code="unique")
+        raise ConflictError(NAME_TAKEN, code="name_taken")
 
 
 def _save(group: AudienceGroup) -> AudienceGroup:
@@ -27,8 +27,8 @@ def _save(group: AudienceGroup) -> AudienceGroup:
     try:
         with transaction.atomic():
             group.save()
-    except IntegrityError as exc:
-        raise ValidationError({"name": [NAME_TAKEN]}, code="unique") from exc
+    except IntegrityError as exc:  # named concurrently
+        raise ConflictError(NAME_TAKEN, code="name_taken") from exc
     return group
 
 

@@ -12,6 +12,7 @@ MAX_ATTRIBUTES = 200
 
 
 def validate_msisdn(value: str) -> None:
+    """E.164, or empty."""
     if value and not E164_RE.match(value):
         raise ValidationError(
             "Enter a phone number in E.164 format: + then country code and number, "
@@ -58,3 +59,6 @@ def validate_attributes(value) -> None:
     problem = _unstorable(value)
     if problem:
         raise ValidationError(problem, code="invalid_attribute_value")
+
+
+validate_msisdn.openapi_pattern = r"^(\+[1-9][0-9]{6,14})?$"  # for the API schema

@@ -33,6 +33,9 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/Paris, UTC).")
 
 
+validate_timezone.openapi_enum = sorted(zoneinfo.available_timezones())  # for the API schema
+
+
 class LoyaltyProgram(TenantModel):
     class Kind(models.TextChoices):
         PROFILE = "profile", "Profile-based"

@@ -104,7 +104,10 @@ def create_loyalty_card(
     *, program: LoyaltyProgram, identifier: str, status: str = LoyaltyCard.Status.ACTIVE
 ) -> LoyaltyCard:
     if program.kind != LoyaltyProgram.Kind.CARD:
-        raise ValidationError({"program": "Cards belong to card-based programs only."})
+        raise ConflictError(
+            "Cards belong to card-based programs only; this one is profile-based.",
+            code="not_a_card_program",
+        )
     card = LoyaltyCard(
         organization_id=program.organization_id,
         program=program,
@@ -116,8 +119,8 @@ def create_loyalty_card(
         raise ValidationError(
             {"identifier": "Use printable text without “/” or surrounding spaces."}
         )
-    duplicate = ValidationError(
-        {"identifier": "This program already has a card with this identifier."}
+    duplicate = ConflictError(
+        "This program already has a card with this identifier.", code="identifier_taken"
     )
     if LoyaltyCard.objects.filter(program=program, identifier=identifier).exists():
         raise duplicate

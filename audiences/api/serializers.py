@@ -10,7 +10,7 @@ from audiences.models import (
 )
 from audiences.rules import MAX_RULES, OPERATORS
 from audiences.services import MEMBERS_LIMIT
-from core.api.serializers import ModelSerializer, OptionalFieldsMixin, Serializer
+from core.api.serializers import ModelSerializer, NonEmptyDictField, OptionalFieldsMixin, Serializer
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from loyalty.models import LoyaltyProgram
 
@@ -170,7 +170,7 @@ class CustomerAudiencesSerializer(Serializer):
 
 
 class MemberAttributesSerializer(Serializer):
-    attributes = serializers.DictField()
+    attributes = NonEmptyDictField()
 
 
 class RefreshLogSerializer(ModelSerializer):

@@ -74,6 +74,7 @@ ERROR_400 = PolymorphicProxySerializer(
 )
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
@@ -87,9 +88,27 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return list(ERROR_STATUS_DESCRIPTIONS)
 
     def _has_request_body(self) -> bool:
-        return self.method in BODY_METHODS or (
-            self.method == "DELETE" and self.get_request_serializer() is not None
-        )
+        if self.method in BODY_METHODS:
+            return True
+        if self.method != "DELETE":
+            return False
+        # a DELETE reads a body when `extend_schema(request=...)` names a serializer other
+        # than the view's own (which is what drf-spectacular falls back to)
+        declared = self.get_request_serializer()
+        declared_class = declared if isinstance(declared, type) else type(declared)
+        default = getattr(self.view, "serializer_class", None)
+        return declared is not None and declared_class is not default
+
+    def _get_request_body(self, direction="request"):
+        """A DELETE that declares a body (`…/members`: the ids to remove) documents it;
+        drf-spectacular documents bodies of POST, PUT and PATCH only."""
+        if self.method == "DELETE" and self._has_request_body():
+            self.method = "POST"
+            try:
+                return super()._get_request_body(direction)
+            finally:
+                self.method = "DELETE"
+        return super()._get_request_body(direction)
 
     def _should_add_error_response(self, responses: dict, status_code: str) -> bool:
         if status_code in responses:
@@ -119,6 +138,14 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if not isinstance(schema, dict) or direction != "request":
             return schema
+        for validator in getattr(field, "validators", ()):
+            # validators may state their rule for the schema (customers.validators)
+            for key in ("pattern", "enum"):
+                value = getattr(validator, f"openapi_{key}", None)
+                if value is not None:
+                    schema[key] = value
+        if getattr(field, "unique_items", False):
+            schema["uniqueItems"] = True
         if isinstance(field, serializers.ListSerializer | serializers.ListField):
             if not getattr(field, "allow_empty", True):
                 schema["minItems"] = max(schema.get("minItems", 0), 1)
@@ -136,6 +163,13 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             and schema.get("type") == "string"
         ):
             schema["minLength"] = max(schema.get("minLength", 0), 1)
+        if (
+            isinstance(field, serializers.CharField)
+            and schema.get("type") == "string"
+            and "pattern" not in schema
+            and "enum" not in schema
+        ):
+            schema["pattern"] = NO_NUL_PATTERN  # DRF refuses NUL in every CharField
         return schema
 
     def _get_error_response_serializer(self, status_code: str):

@@ -6,6 +6,7 @@ known: a body read from a GET can be sent back as it is."""
 
 from collections.abc import Mapping
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -88,3 +89,20 @@ class OptionalFieldsMixin:
         for field in self.fields.values():
             field.required = False
             field.default = serializers.empty
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True})
+class JSONObjectField(serializers.JSONField):
+    """A JSON object (its keys and values are checked by the field's validators)."""
+
+
+@extend_schema_field({"type": "object", "additionalProperties": True, "minProperties": 1})
+class NonEmptyDictField(serializers.DictField):
+    """An object with at least one key (the service says so when it is empty)."""
+
+
+class UniqueListField(serializers.ListField):
+    """A list whose items must all differ: the schema says `uniqueItems`; the service names
+    the repeated item."""
+
+    unique_items = True

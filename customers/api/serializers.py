@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from core.api.serializers import ModelSerializer, Serializer
+from core.api.serializers import JSONObjectField, ModelSerializer, Serializer
 from customers.models import CustomerProfile
 from customers.services import BULK_UPSERT_LIMIT
 from customers.validators import validate_attributes, validate_msisdn
@@ -38,7 +38,7 @@ class CustomerProfileWriteSerializer(Serializer):
     )
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
-    attributes = serializers.JSONField(required=False)
+    attributes = JSONObjectField(required=False)
 
     def validate_attributes(self, value):
         validate_attributes(value)

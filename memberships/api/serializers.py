@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from audiences.api.serializers import RuleSerializer
 from audiences.models import Audience
-from core.api.serializers import ModelSerializer, QuerySerializer, Serializer
+from core.api.serializers import ModelSerializer, QuerySerializer, Serializer, UniqueListField
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from memberships.models import LoyaltyMembership, MembersGroup
 from memberships.services import BATCH_LIMIT, IDENTIFIERS_LIMIT
@@ -82,9 +82,7 @@ class BatchUpdateSerializer(Serializer):
 
 
 class BatchDeleteSerializer(Serializer):
-    ids = serializers.ListField(
-        child=serializers.UUIDField(), allow_empty=False, max_length=BATCH_LIMIT
-    )
+    ids = UniqueListField(child=serializers.UUIDField(), allow_empty=False, max_length=BATCH_LIMIT)
 
 
 class MembersGroupSerializer(ModelSerializer):

@@ -30,12 +30,12 @@ class TestFormerServerErrors:
         assert response.status_code == 415
         assert response.json()["type"] == "client_error"
 
-    def test_renaming_a_group_to_a_taken_name_is_400_on_name(self, api, organization):
+    def test_renaming_a_group_to_a_taken_name_is_409(self, api, organization):
         AudienceGroupFactory(organization=organization, name="Tiers")
         group = AudienceGroupFactory(organization=organization, name="Other")
         response = api.put(f"/api/v1/audience-groups/{group.pk}", {"name": "Tiers"})
-        assert response.status_code == 400
-        assert first_error(response)["attr"] == "name"
+        assert response.status_code == 409
+        assert first_error(response)["code"] == "name_taken"
         group.refresh_from_db()
         assert group.name == "Other"
 
@@ -72,7 +72,6 @@ class TestFormerServerErrors:
             )
         assert "audience_id" in error.value.message_dict
         assert not MembersGroup.objects.filter(name="G").exists()
-
 
     def test_options_on_the_bulk_upsert_list_is_200(self, api):
         response = api.options("/api/v1/customer-profiles/", {"customer_profiles": []})

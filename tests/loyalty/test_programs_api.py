@@ -61,8 +61,8 @@ def test_cards_create_list_and_link_profile(api, card_program, organization):
     cards = f"{PROGRAMS}/{card_program.pk}/cards"
     assert api.post(cards, {"identifier": "C-1"}, format="json").status_code == 201
     duplicate = api.post(cards, {"identifier": "C-1"}, format="json")
-    assert duplicate.status_code == 400
-    assert "identifier" in error_map(duplicate)
+    assert duplicate.status_code == 409  # the identifier is taken: a conflict, not a typo
+    assert duplicate.json()["errors"][0]["code"] == "identifier_taken"
     CustomerProfileFactory(organization=organization, integration_id="alice")
 
     link = f"{cards}/C-1/link-profile"
@@ -91,7 +91,8 @@ def test_linking_another_organizations_profile_is_404(api, card_program, other_o
 
 def test_cards_only_in_card_programs(api, program):
     response = api.post(f"{PROGRAMS}/{program.pk}/cards", {"identifier": "C-1"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "not_a_card_program"
 
 
 def test_profile_ledger_endpoints(api, program, profile, read_only_api):
