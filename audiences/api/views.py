@@ -1,7 +1,7 @@
 """Audiences, their members and refreshes; tier-range audiences; bulk customer audiences."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -13,6 +13,7 @@ from audiences.filters import AudienceFilter, AudienceImportFilter
 from audiences.models import Audience, AudienceGroup, AudienceImport
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
+from core.api.schema import counts_response
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
 from organizations.tenancy import acting_user
@@ -165,7 +166,13 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
 
     @extend_schema(
         request=None,
-        responses={202: OpenApiResponse(description="Queued (or already queued).")},
+        responses={
+            202: counts_response(
+                "RefreshQueued",
+                "Queued (or already queued).",
+                queued=serializers.BooleanField(),
+            )
+        },
         summary="Refresh now",
     )
     @action(detail=True, methods=["post"])
@@ -187,13 +194,13 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
     @extend_schema(
         methods=["POST"],
         request=s.MembersWriteSerializer,
-        responses={200: OpenApiResponse(description="{added: n}")},
+        responses={200: counts_response("MembersAdded", "Profiles added.", "added")},
         summary="Add up to 1,000 profiles (all must exist)",
     )
     @extend_schema(
         methods=["DELETE"],
         request=s.MembersWriteSerializer,
-        responses={200: OpenApiResponse(description="{removed: n}")},
+        responses={200: counts_response("MembersRemoved", "Profiles removed.", "removed")},
         summary="Remove up to 1,000 profiles",
     )
     @action(detail=True, methods=["get", "post", "delete"])
@@ -250,7 +257,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
 
     @extend_schema(
         request=None,
-        responses={200: OpenApiResponse(description="{removed: n}")},
+        responses={200: counts_response("AllMembersRemoved", "Members removed.", "removed")},
         summary="Remove every member",
     )
     @action(detail=True, methods=["delete"])
@@ -259,7 +266,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
 
     @extend_schema(
         request=s.MemberAttributesSerializer,
-        responses={200: OpenApiResponse(description="{updated: n}")},
+        responses={200: counts_response("MembersUpdated", "Members updated.", "updated")},
         summary="Set attributes on every member (one UPDATE; null removes a key)",
     )
     @action(detail=True, methods=["put"], url_path="customer-attributes")
@@ -301,7 +308,9 @@ class CustomerAudiencesViewSet(TenantViewSet):
 
     @extend_schema(
         request=s.CustomerAudiencesSerializer,
-        responses={200: OpenApiResponse(description="{added: n, removed: n}")},
+        responses={
+            200: counts_response("CustomerAudiencesResult", "Changes made.", "added", "removed")
+        },
         summary="Bulk add/remove profiles to/from audiences (up to 1,000 items)",
         description="All or nothing: any bad item is a 400 naming `data.<index>.<field>`.",
     )

@@ -72,6 +72,9 @@ class FilterSet(django_filters.FilterSet):
 
 
 def _empty_is_a_value(filter_) -> bool:
+    """A text filter's empty string is a value, and so is an empty comma-separated list."""
+    if isinstance(filter_, django_filters.filters.BaseCSVFilter):
+        return True
     return isinstance(filter_, django_filters.CharFilter) and not isinstance(
         filter_, django_filters.ChoiceFilter
     )

@@ -9,7 +9,12 @@ Error bodies are one component per status, shaped exactly as `core.api.errors` w
 from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    inline_serializer,
+)
 from drf_standardized_errors.openapi import AutoSchema as StandardizedErrorsAutoSchema
 from rest_framework import serializers
 
@@ -75,6 +80,7 @@ ERROR_400 = PolymorphicProxySerializer(
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 NO_NUL_PATTERN = "^[^\\u0000]*$"
+NOT_BLANK_NO_NUL_PATTERN = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 class AutoSchema(StandardizedErrorsAutoSchema):
@@ -124,6 +130,12 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             return bool(self.view.get_throttles())
         return True
 
+    def _get_paginator(self):
+        """Only reads are paged: a batch write answers its items in full."""
+        if self.method != "GET":
+            return None
+        return super()._get_paginator()
+
     def get_filter_backends(self):
         """Filters are documented where they apply: the `list` action (a detail action that
         answers a list, such as `…/members`, does not take the list's filters)."""
@@ -169,7 +181,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
             and "pattern" not in schema
             and "enum" not in schema
         ):
-            schema["pattern"] = NO_NUL_PATTERN  # DRF refuses NUL in every CharField
+            # DRF refuses NUL in every CharField, and blank text (after trimming) unless allowed
+            blank_refused = not field.allow_blank and field.trim_whitespace
+            schema["pattern"] = NOT_BLANK_NO_NUL_PATTERN if blank_refused else NO_NUL_PATTERN
         return schema
 
     def _get_error_response_serializer(self, status_code: str):
@@ -219,3 +233,14 @@ class StrictSerializerExtension(OpenApiSerializerExtension):
 def rate_limit_description() -> str:
     rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
     return ", ".join(f"{scope}: {rate}" for scope, rate in rates.items() if rate)
+
+
+def counts_response(name: str, description: str, *counts: str, **fields) -> OpenApiResponse:
+    """A small result body such as `{"added": 3}`: whole-number `counts` and other `fields`,
+    all always present."""
+    return OpenApiResponse(
+        response=inline_serializer(
+            name, fields={**{count: serializers.IntegerField() for count in counts}, **fields}
+        ),
+        description=description,
+    )

@@ -41,6 +41,22 @@ def _wrong_type(field, value) -> str | None:
     return None
 
 
+def _type_error(field, value):
+    """[message] for a value of the wrong JSON type, {index: [message]} for list items of
+    the wrong type, or None."""
+    message = _wrong_type(field, value)
+    if message:
+        return [message]
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        items = {}
+        for index, item in enumerate(value):
+            item_message = _wrong_type(field.child, item)
+            if item_message:
+                items[index] = [item_message]
+        return items or None
+    return None
+
+
 class StrictFieldsMixin:
     reject_unknown_fields = True
     strict_types = True
@@ -55,9 +71,9 @@ class StrictFieldsMixin:
             if self.strict_types:
                 for name, field in self.fields.items():
                     if name in data and not field.read_only:
-                        message = _wrong_type(field, data[name])
-                        if message:
-                            errors[name] = [message]
+                        error = _type_error(field, data[name])
+                        if error:
+                            errors[name] = error
             if errors:
                 raise ValidationError(errors)
         return super().to_internal_value(data)

@@ -11,6 +11,7 @@ STATES = LoyaltyMembership.State.choices
 
 
 class LoyaltyMembershipSerializer(ModelSerializer):
+    url = serializers.CharField(read_only=True, help_text="A URL, or empty.")  # "" is no URI
     profile = serializers.CharField(source="profile.integration_id")
     points = serializers.SerializerMethodField()
     activity_state = serializers.CharField()
@@ -150,3 +151,16 @@ class InventoryQuerySerializer(QuerySerializer):
     audiences = StrictBooleanField(default=True, help_text="Include audiences (default true).")
     groups = StrictBooleanField(default=True, help_text="Include groups (default true).")
     memberships = StrictBooleanField(default=True, help_text="Include memberships (default true).")
+
+
+class MembershipBatchResultSerializer(Serializer):
+    memberships = LoyaltyMembershipSerializer(many=True)
+
+
+class GroupMembersResultSerializer(Serializer):
+    added = serializers.IntegerField(required=False, help_text="POST: customers added.")
+    already_members = serializers.IntegerField(required=False, help_text="POST only.")
+    removed = serializers.IntegerField(required=False, help_text="DELETE: customers removed.")
+    unknown = serializers.ListField(
+        child=serializers.CharField(), help_text="Identifiers that matched no customer."
+    )

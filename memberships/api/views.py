@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from core.api.batch import validate_batch
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
+from core.api.schema import counts_response
 from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
 from customers.api.serializers import CustomerProfileSerializer
@@ -123,9 +124,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset) if self.action == "list" else queryset
 
-    @extend_schema(
-        request=s.BatchAddSerializer, responses={201: s.LoyaltyMembershipSerializer(many=True)}
-    )
+    @extend_schema(request=s.BatchAddSerializer, responses={201: s.MembershipBatchResultSerializer})
     @action(detail=False, methods=["post"], url_path="batch-add")
     def batch_add(self, request):
         reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
@@ -137,9 +136,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         rows = membership_rows(created, integration_ids=[item["profile"] for item in items])
         return Response({"memberships": rows}, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        request=s.BatchUpdateSerializer, responses=s.LoyaltyMembershipSerializer(many=True)
-    )
+    @extend_schema(request=s.BatchUpdateSerializer, responses=s.MembershipBatchResultSerializer)
     @action(detail=False, methods=["post"], url_path="batch-update")
     def batch_update(self, request):
         reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
@@ -152,7 +149,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(
         request=s.BatchDeleteSerializer,
-        responses={200: OpenApiResponse(description="{deleted: n}")},
+        responses={200: counts_response("MembershipsDeleted", "Memberships deleted.", "deleted")},
     )
     @action(detail=False, methods=["post"], url_path="batch-delete")
     def batch_delete(self, request):
@@ -253,7 +250,12 @@ class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     @extend_schema(
         methods=["POST", "DELETE"],
         request=s.GroupMembersSerializer,
-        responses={200: OpenApiResponse(description="{added|removed, unknown: [...]}")},
+        responses={
+            200: OpenApiResponse(
+                response=s.GroupMembersResultSerializer,
+                description="Counts, and the identifiers that matched no customer.",
+            )
+        },
     )
     @action(detail=True, methods=["get", "post", "delete"])
     def members(self, request, pk=None):

@@ -201,3 +201,23 @@ class TestRateLimit:
         assert api.put("/api/v1/customer-profiles", body).status_code == 429
         assert api.get("/api/v1/customer-profiles").status_code == 200  # reads are not batches
         cache.clear()
+
+
+class TestContractDetails:
+    def test_list_items_of_the_wrong_type_are_400_naming_the_index(self, api, organization):
+        audience = AudienceFactory(organization=organization)
+        response = api.delete(
+            f"/api/v1/audiences/{audience.pk}/members", {"integration_ids": ["a", 0]}
+        )
+        assert response.status_code == 400
+        assert first_error(response)["attr"] == "integration_ids.1"
+
+    def test_a_method_the_path_does_not_take_is_405_whatever_the_query(self, api):
+        response = api.patch(f"{MEMBERSHIPS}/batch-add?cursor=&limit=50", {"memberships": []})
+        assert response.status_code == 405
+
+    def test_a_literal_path_is_not_read_as_an_id(self, api):
+        # batch-add takes no query parameters; the detail route's would not apply either
+        response = api.post(f"{MEMBERSHIPS}/batch-add?limit=5", {"memberships": []})
+        assert response.status_code == 400
+        assert first_error(response)["attr"] == "limit"
