@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
-from core.errors import ConflictError
+from core.errors import ConflictError, PayloadTooLargeError
 from loyalty.ledger import MAX_AMOUNT as MAX_POINTS
 from loyalty.models import LoyaltyProgram
 from organizations.admin_base import (
@@ -245,6 +245,8 @@ class AudienceAdmin(TenantAdmin):
                     mode=form.cleaned_data["mode"],
                     actor=request.user,
                 )
+            except PayloadTooLargeError as exc:
+                form.add_error("file", exc.message)
             except ConflictError as exc:
                 form.add_error(None, exc.message)
             else:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from audiences.uploads import check_upload_limits
 from core.dispatch import enqueue
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
@@ -565,11 +566,13 @@ def _refresh_statistics(imp: AudienceImport) -> None:
 
 
 def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> AudienceImport:
-    """Store the file, create the pending import and queue its task (after commit)."""
+    """Check the file's size limits, store it, create the pending import and queue its task
+    (after commit). Over a limit is a PayloadTooLargeError, and nothing is stored."""
     if audience.archived:
         from core.errors import ConflictError
 
         raise ConflictError("This audience is archived; unarchive it to import into it.")
+    check_upload_limits(uploaded_file)
     with transaction.atomic():
         imp = AudienceImport(
             organization_id=audience.organization_id,

@@ -34,8 +34,8 @@ def check_upload_limits(uploaded_file) -> None:
         for rows, _ in enumerate(csv.reader(text)):  # row 0 is the header
             if rows > limit:
                 raise PayloadTooLargeError(
-                    f"At most {limit:,} rows per import (the limit AUDIENCE_IMPORT_MAX_ROWS); "
-                    "split the file.",
+                    f"At most {limit:,} row{'' if limit == 1 else 's'} per import (the limit "
+                    "AUDIENCE_IMPORT_MAX_ROWS); split the file.",
                     code="too_many_rows",
                 )
     except csv.Error:

@@ -241,7 +241,6 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         audience = self.get_object()
         data = s.ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        uploads.check_upload_limits(data.validated_data["file"])
         audience_import = imports.start_import(
             audience=audience,
             uploaded_file=data.validated_data["file"],

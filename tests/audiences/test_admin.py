@@ -213,3 +213,21 @@ def test_sync_sources_are_saved_inline_in_the_audiences_organization(editor, org
     source = SyncSource.objects.get()
     assert (source.vendor, source.external_id, source.is_primary) == ("braze", "seg-42", True)
     assert source.organization_id == organization.pk
+
+
+def test_a_csv_over_the_row_limit_is_refused_on_the_upload_form(
+    editor, organization, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from audiences.models import AudienceImport
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.AUDIENCE_IMPORT_MAX_ROWS = 1
+    audience = services.create_audience(organization=organization, data={"name": "Imported"})
+    csv_file = SimpleUploadedFile("people.csv", b"integration_id\nc1\nc2\n")
+    response = editor.post(f"{AUDIENCES}{audience.pk}/import/", {"file": csv_file, "mode": "add"})
+    assert response.status_code == 200
+    assert "At most 1 row per import" in response.content.decode()
+    assert not AudienceImport.objects.exists()
+    assert not list(tmp_path.rglob("*.csv"))  # nothing stored
