@@ -23,11 +23,17 @@ PRODUCTION_ENV = {
 }
 
 
+def _environ(extra):
+    # the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE for this process; a server never has it
+    base = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {**base, **extra}
+
+
 def manage(*args, env):
     return subprocess.run(  # noqa: S603 - our own manage.py
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env=_environ(env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -55,7 +61,7 @@ def test_gunicorn_is_installed_and_loads_the_app():
     result = subprocess.run(
         [sys.executable, "-m", "gunicorn", "--check-config", "config.wsgi"],
         cwd=ROOT,
-        env={**os.environ, **PRODUCTION_ENV},
+        env=_environ(PRODUCTION_ENV),
         capture_output=True,
         text=True,
         timeout=120,
