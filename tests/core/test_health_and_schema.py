@@ -47,3 +47,43 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
 def test_schema_and_docs_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def test_error_bodies_are_one_component_per_status_with_the_types_the_server_sends(schema):
+    components = schema["components"]["schemas"]
+    error_400 = components["ErrorResponse400"]
+    assert error_400["discriminator"]["mapping"] == {
+        "validation_error": "#/components/schemas/ValidationErrorResponse",
+        "client_error": "#/components/schemas/ParseErrorResponse",
+    }
+    batch = schema["paths"]["/api/v1/loyalty-memberships/batch-add/"]["post"]["responses"]
+    assert set(batch) >= {"201", "400", "401", "403", "404", "409", "413", "415", "429", "500"}
+    assert batch["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+    assert batch["400"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/ErrorResponse400"
+    )
+
+
+def test_request_bodies_state_the_limits_the_server_enforces(schema):
+    components = schema["components"]["schemas"]
+    ids = components["BatchDeleteRequest"]["properties"]["ids"]
+    assert (ids["minItems"], ids["maxItems"], ids["uniqueItems"]) == (1, 1000, True)
+    assert components["BatchDeleteRequest"]["additionalProperties"] is False
+    name = components["AudienceGroupRequest"]["properties"]["name"]
+    assert name["maxLength"] == 200 and name["minLength"] == 1
+    timezone = components["LoyaltyProgramRequest"]["properties"]["timezone"]
+    assert timezone["allOf"][0]["$ref"].endswith("/TimezoneEnum")
+    assert "Europe/Paris" in components["TimezoneEnum"]["enum"]
+    page_size = next(
+        p
+        for p in schema["paths"]["/api/v1/customer-profiles/"]["get"]["parameters"]
+        if p["name"] == "page_size"
+    )
+    assert (page_size["schema"]["minimum"], page_size["schema"]["maximum"]) == (1, 1000)
