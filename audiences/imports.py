@@ -30,7 +30,7 @@ from audiences.uploads import check_upload_limits
 from core.dispatch import enqueue
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
-from customers.validators import E164_RE, MAX_ATTRIBUTES, is_valid_attribute_key
+from customers.validators import E164_RE, MAX_ATTRIBUTES, is_valid_attribute_key, is_valid_email
 
 from . import recovery
 from .models import AudienceImport, AudienceImportSeen, AudienceMembership
@@ -45,7 +45,6 @@ MAX_LENGTH = {
     "first_name": 150,
     "last_name": 150,
 }
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MAX_ATTRIBUTE_VALUE = 1000
 Status = AudienceImport.Status
 
@@ -174,7 +173,7 @@ def check_row(number: int, cells: list[str], layout: Layout) -> tuple[Row | None
         if len(values[column]) > limit:
             issues.append(f"{column} is longer than {limit} characters.")
     email = values["email"]
-    if email and not EMAIL_RE.match(email):
+    if email and not is_valid_email(email):
         issues.append(f"email “{email[:100]}” is not a valid address.")
     if values["msisdn"] and not E164_RE.match(values["msisdn"]):
         issues.append(f"msisdn “{values['msisdn'][:30]}” is not E.164 (e.g. +14155550123).")

@@ -339,3 +339,13 @@ def test_a_large_import_refreshes_the_planner_statistics(audience, monkeypatch):
     imp = run(upload(audience, "integration_id\nbig1\nbig2\nbig3\n"))
     assert imp.imported == 3
     assert planner_row_estimate() == CustomerProfile.objects.count() == already + 3
+
+
+@pytest.mark.parametrize("email", ["a..b@x.de", "ann@-bad.de", "ann@x..de"])
+def test_an_email_the_api_refuses_is_a_bad_row(audience, api, email):
+    # one rule (customers.validators.is_valid_email) for the API and the import: a profile
+    # imported with such an email could never be PATCHed again
+    assert api.put("/api/v1/customer-profiles/c9", {"email": email}).status_code == 400
+    imp = run(upload(audience, f"integration_id,email\nc1,{email}\nc2,ok@example.com\n"))
+    assert (imp.status, imp.imported, imp.error_count) == ("completed", 1, 1)
+    assert imp.errors[0]["issues"] == [f"email “{email}” is not a valid address."]
