@@ -10,6 +10,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, Q, When
 from django.utils import timezone
 
+from core.dispatch import enqueue, send
 from core.errors import BatchValidationError, ConflictError
 from core.ranges import Rung, ladder_errors
 from core.validators import unstorable_json_reason
@@ -358,10 +359,7 @@ def request_refresh(*, audience: Audience, now: dt.datetime | None = None) -> bo
         .update(refresh_queued_at=now)
     )
     if claimed:
-        from .tasks import refresh_audience_task
-
-        audience_id = str(audience.pk)
-        transaction.on_commit(lambda: refresh_audience_task.delay(audience_id))
+        enqueue("audiences.tasks.refresh_audience_task", str(audience.pk))
     return bool(claimed)
 
 
@@ -375,10 +373,8 @@ def enqueue_due_refreshes(*, now: dt.datetime | None = None) -> list:
     if not ids:
         return []
     Audience.objects.filter(pk__in=ids).filter(_queueable(now)).update(refresh_queued_at=now)
-    from .tasks import refresh_audience_task
-
-    for audience_id in ids:
-        refresh_audience_task.delay(str(audience_id))
+    for audience_id in ids:  # the claims are written (autocommit): queue at once
+        send("audiences.tasks.refresh_audience_task", str(audience_id))
     return ids
 
 

@@ -405,6 +405,17 @@ class LoyaltyProgramAdmin(TenantAdmin):
         obj.pk = saved.pk
         obj._state.adding = False
 
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, LoyaltyProgram.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        """Through the service: a program with points is kept (archive it instead)."""
+        for program in queryset:
+            try:
+                services.delete_loyalty_program(program=program)
+            except ConflictError as exc:
+                self.message_user(request, f"“{program.name}”: {exc.message}", messages.ERROR)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not LoyaltyCard:
             return super().save_formset(request, form, formset, change)

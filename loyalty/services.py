@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core.dispatch import enqueue
 from core.errors import ConflictError
 from core.ranges import Rung, ladder_errors
 from core.validators import is_clean_text, unstorable_json_reason
@@ -85,6 +86,17 @@ def create_loyalty_program(*, organization: Organization, data: Mapping) -> Loya
     program.full_clean(exclude=["organization"])
     program.save()
     return program
+
+
+@transaction.atomic
+def delete_loyalty_program(*, program: LoyaltyProgram) -> None:
+    """Only a program that never held points can be deleted; one with a ledger is archived
+    instead (status "archived"), so its history stays."""
+    if program.accounts.exists():
+        raise ConflictError(
+            "This program has points; archive it (status “archived”) instead.", code="has_points"
+        )
+    program.delete()
 
 
 @transaction.atomic
@@ -444,11 +456,9 @@ def delete_tier(*, tier: Tier) -> None:
 
 def _after_ladder_change(structure: TierStructure) -> None:
     if structure.status == Status.ACTIVE:
-        from .tasks import recompute_program_tiers_task
-
         program_id = str(structure.program_id)
         # everyone: a changed ladder can move customers who have no ledger write due
-        transaction.on_commit(lambda: recompute_program_tiers_task.delay(program_id, True))
+        enqueue("loyalty.tasks.recompute_program_tiers_task", program_id, True)
 
 
 @transaction.atomic
@@ -491,10 +501,8 @@ def set_tier_structure_status(*, structure: TierStructure, status: str) -> TierS
         # (the tier history stays)
         TierAssignment.objects.filter(structure=structure).delete()
     if status == Status.ACTIVE:
-        from .tasks import recompute_program_tiers_task
-
         program_id = str(structure.program_id)
-        transaction.on_commit(lambda: recompute_program_tiers_task.delay(program_id, True))
+        enqueue("loyalty.tasks.recompute_program_tiers_task", program_id, True)
     return structure
 
 

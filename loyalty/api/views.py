@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from core.api.errors import Conflict, django_validation_error_to_drf
+from core.api.errors import django_validation_error_to_drf
 from core.api.viewsets import MAX_LOOKUP_LENGTH, TenantViewSet
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
@@ -70,10 +70,7 @@ class LoyaltyProgramViewSet(
         )
 
     def destroy(self, request, pk=None):
-        program = self.get_object()
-        if program.accounts.exists():
-            raise Conflict("This program has points; archive it (status “archived”) instead.")
-        program.delete()
+        services.delete_loyalty_program(program=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     # -- owners -------------------------------------------------------------------------------

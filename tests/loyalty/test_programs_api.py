@@ -4,7 +4,7 @@ import pytest
 
 from loyalty import ledger
 from loyalty.models import LoyaltyCard, LoyaltyProgram, PointsTransaction
-from tests.factories import CustomerProfileFactory
+from tests.factories import CustomerProfileFactory, LoyaltyProgramFactory
 from tests.helpers import error_map
 
 from .conftest import BRONZE_SILVER_GOLD
@@ -218,3 +218,15 @@ def test_expired_points_list_shows_what_expired_unspent(api, program, profile):
     expired = api.get(f"{base}/points", {"status": "expired"}).json()["results"]
     assert [(p["amount"], p["unused"], p["status"]) for p in expired] == [(100, 70, "expired")]
     assert api.get(f"{base}/points").json()["results"] == []  # nothing active any more
+
+
+def test_a_program_with_points_is_not_deleted_but_an_empty_one_is(api, organization, program):
+    ledger.earn_points(
+        program=program, profile=CustomerProfileFactory(organization=organization), amount=5
+    )
+    response = api.delete(f"{PROGRAMS}/{program.pk}")
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "has_points"
+    empty = LoyaltyProgramFactory(organization=organization)
+    assert api.delete(f"{PROGRAMS}/{empty.pk}").status_code == 204
+    assert LoyaltyProgram.objects.filter(pk=program.pk).exists()
