@@ -28,12 +28,14 @@ from django.utils import timezone
 
 from audiences.uploads import check_upload_limits
 from core.dispatch import enqueue
+from core.errors import ConflictError
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
 from customers.validators import E164_RE, MAX_ATTRIBUTES, is_valid_attribute_key, is_valid_email
 
 from . import recovery
 from .models import AudienceImport, AudienceImportSeen, AudienceMembership
+from .services import recount_members
 
 CHUNK_SIZE = 50_000
 ANALYZE_AFTER = 50_000  # imported rows after which the tables' statistics are refreshed
@@ -455,8 +457,6 @@ def run_import(
     running one continues after its last committed chunk. `token` names the queued run: it
     works only while it holds the import (audiences.recovery), stamping a heartbeat as it
     goes. `after_chunk(k)` is a test hook."""
-    from .services import recount_members
-
     imp = AudienceImport.objects.select_related("audience").get(pk=import_id)
     if imp.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
         return imp
@@ -472,8 +472,6 @@ def run_import(
 
 
 def _run(imp: AudienceImport, token, chunk_size: int, after_chunk) -> AudienceImport:
-    from .services import recount_members
-
     path = imp.file.path
     try:
         layout = read_layout(path)
@@ -568,8 +566,6 @@ def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> A
     """Check the file's size limits, store it, create the pending import and queue its task
     (after commit). Over a limit is a PayloadTooLargeError, and nothing is stored."""
     if audience.archived:
-        from core.errors import ConflictError
-
         raise ConflictError("This audience is archived; unarchive it to import into it.")
     check_upload_limits(uploaded_file)
     with transaction.atomic():
@@ -590,8 +586,6 @@ def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> A
 def cancel_import(*, audience_import: AudienceImport) -> AudienceImport:
     """Ask a pending or running import to stop after its current chunk (already written
     chunks stay)."""
-    from core.errors import ConflictError
-
     updated = AudienceImport.objects.filter(
         pk=audience_import.pk, status__in=(Status.PENDING, Status.RUNNING)
     ).update(cancel_requested=True)

@@ -564,6 +564,17 @@ def set_member_attributes(*, audience: Audience, attributes: Mapping) -> int:
         return cursor.rowcount
 
 
+def recount_after_profiles_deleted(*, profiles):
+    """customers' `profiles_deleting` hook: the audiences these profiles were in are
+    recounted once they are gone."""
+    audience_ids = set(
+        AudienceMembership.objects.filter(profile__in=profiles)
+        .values_list("audience_id", flat=True)
+        .distinct()
+    )
+    return lambda: recount_members(audience_ids=audience_ids)
+
+
 def recount_members(*, audience_ids) -> None:
     """Bring member_count up to date (after profiles were deleted, for instance)."""
     for audience in Audience.objects.filter(pk__in=list(audience_ids)):

@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from . import imports, recovery, services
+from .hooks import audience_refreshed
 from .models import Audience, AudienceImport
 
 
@@ -23,10 +24,7 @@ def refresh_audience_task(audience_id: str) -> dict | None:
     if not Audience.objects.filter(pk=audience_id).exists():
         return None  # deleted meanwhile
     log = services.refresh_audience(audience_id=audience_id)
-    # automatic member groups on this audience follow it (an explicit call, not a signal)
-    from memberships.services import follow_audience_groups
-
-    follow_audience_groups(audience_id=audience_id)
+    audience_refreshed(audience_id=audience_id)  # automatic member groups follow it
     return {"status": log.status, "added": log.added, "removed": log.removed}
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from core.errors import BatchValidationError
 from organizations.models import Organization
 
+from .hooks import profiles_deleting
 from .models import CustomerProfile
 
 PERSONAL_FIELDS = ("email", "msisdn", "first_name", "last_name")
@@ -166,27 +167,13 @@ def delete_customer_profile(*, profile: CustomerProfile) -> None:
 
 @transaction.atomic
 def delete_customer_profiles(*, profiles) -> int:
-    """Delete a set of profiles (already scoped by the caller); the audiences and member
-    groups they were in get their member counts recomputed."""
-    from audiences.models import AudienceMembership
-    from audiences.services import recount_members
-    from memberships.models import MembersGroupMember
-    from memberships.services import recount_groups
-
-    audience_ids = set(
-        AudienceMembership.objects.filter(profile__in=profiles)
-        .values_list("audience_id", flat=True)
-        .distinct()
-    )
-    group_ids = set(
-        MembersGroupMember.objects.filter(profile__in=profiles)
-        .values_list("group_id", flat=True)
-        .distinct()
-    )
+    """Delete a set of profiles (already scoped by the caller). The apps that keep counts of
+    profiles (audiences, member groups) recount through the `profiles_deleting` hook."""
+    after = [then for then in profiles_deleting(profiles=profiles) if then is not None]
     deleted = profiles.count()
     profiles.delete()
-    recount_members(audience_ids=audience_ids)
-    recount_groups(group_ids=group_ids)
+    for then in after:
+        then()
     return deleted
 
 

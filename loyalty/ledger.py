@@ -26,6 +26,7 @@ from .models import (
     PointsLot,
     PointsTransaction,
 )
+from .tiering import recompute_tier
 
 Kind = PointsTransaction.Kind
 MAX_AMOUNT = 10**12
@@ -470,6 +471,4 @@ def due_account_ids(*, now: dt.datetime | None = None, limit: int | None = None)
 
 def _after_change(account: PointsAccount, *, now: dt.datetime, activity: str | None) -> None:
     if account.subledger_id == "":
-        from .tiering import recompute_tier
-
         recompute_tier(account=account, now=now, activity=activity)

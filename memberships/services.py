@@ -7,6 +7,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from audiences import services as audience_services
+from audiences.models import Audience, AudienceMembership
 from core.db import insert_rows, new_instances
 from core.errors import BatchValidationError, ConflictError
 from core.lookups import any_of_sql
@@ -285,6 +287,17 @@ def _recount(group: MembersGroup) -> None:
     MembersGroup.objects.filter(pk=group.pk).update(members_count=group.members.count())
 
 
+def recount_after_profiles_deleted(*, profiles):
+    """customers' `profiles_deleting` hook: the member groups these profiles were in are
+    recounted once they are gone."""
+    group_ids = set(
+        MembersGroupMember.objects.filter(profile__in=profiles)
+        .values_list("group_id", flat=True)
+        .distinct()
+    )
+    return lambda: recount_groups(group_ids=group_ids)
+
+
 def recount_groups(*, group_ids) -> None:
     """Bring members_count up to date after members left without the group's services (their
     profiles were deleted, for instance): the counts are otherwise only moved, not recounted."""
@@ -373,8 +386,6 @@ def create_group(
 ) -> MembersGroup:
     """A manual group, or an automatic one following `audience` or `audience_conditions` (a
     backing audience is created from the conditions and refreshed)."""
-    from audiences import services as audience_services
-
     group = MembersGroup(organization=organization)
     for field in ("name", "type", "description"):
         if field in data:
@@ -408,8 +419,6 @@ def create_group(
 def _lock_audience(audience) -> bool:
     """Hold the audience row until this transaction ends (a concurrent delete waits), and
     tell whether it still exists."""
-    from audiences.models import Audience
-
     return Audience.objects.select_for_update().filter(pk=audience.pk).exists()
 
 
@@ -439,8 +448,6 @@ def follow_audience(*, group: MembersGroup) -> None:
     """An automatic group's members become its audience's members (set-based)."""
     if group.audience_id is None:
         return
-    from audiences.models import AudienceMembership
-
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     table, source = MembersGroupMember._meta.db_table, AudienceMembership._meta.db_table
     group_id = MembersGroup._meta.pk.get_db_prep_value(group.pk, connection)

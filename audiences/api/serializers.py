@@ -3,6 +3,7 @@ from rest_framework import serializers
 from audiences.models import (
     Audience,
     AudienceGroup,
+    AudienceImport,
     AudienceMembership,
     AudienceRefresh,
     AudienceRule,
@@ -193,8 +194,6 @@ class AudienceImportSerializer(ModelSerializer):
     progress = serializers.IntegerField(read_only=True)
 
     class Meta:
-        from audiences.models import AudienceImport
-
         model = AudienceImport
         fields = (
             "id",
