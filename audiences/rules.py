@@ -8,9 +8,8 @@ Fields
   profile-based program (0 without an account);
 - `loyalty.tier.<program id>`: the name of the tier the profile holds in the program's active
   tier structure;
-- `membership.state.<program id>`: the state of the profile's (active) loyalty membership in
-  the program (new, pending, enrolled, canceled, declined);
-- `member_groups`: the ids of the member groups the profile is in.
+- fields registered by the apps above audiences (`register_rule_field`): memberships adds
+  `membership.state.<program id>` and `member_groups` (memberships/rule_fields.py).
 Operators: eq, neq, in, not_in, gt, gte, lt, lte, between, contains, exists, not_exists. Rules
 with the same `condition_group` are ANDed; the groups are ORed. `neq`/`not_in` also match
 profiles that lack the value (an attribute that is not set, no tier).
@@ -18,7 +17,7 @@ profiles that lack the value (an attribute that is not set, no tier).
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -33,7 +32,6 @@ from core.validators import INT64_MAX, INT64_MIN, is_clean_text, unstorable_json
 from customers.models import CustomerProfile
 from customers.validators import is_valid_attribute_key
 from loyalty.models import LoyaltyProgram, PointsAccount, TierAssignment, TierStructure
-from memberships.models import LoyaltyMembership, MembersGroupMember
 
 TEXT_FIELDS = ("integration_id", "email", "msisdn", "first_name", "last_name")
 DATETIME_FIELDS = ("created_at", "updated_at")
@@ -57,8 +55,6 @@ ALLOWED = {
     "json": set(OPERATORS),
     "number": {"eq", "neq", "in", "not_in", "gt", "gte", "lt", "lte", "between"},
     "tier": {"eq", "neq", "in", "not_in", "exists", "not_exists"},
-    "state": {"eq", "neq", "in", "not_in", "exists", "not_exists"},
-    "groups": {"in", "not_in", "exists", "not_exists"},
 }
 MAX_VALUES = 1000
 MAX_VALUE_LENGTH = 500
@@ -95,6 +91,47 @@ class RuleError(ValidationError):
     pass
 
 
+@dataclass(frozen=True)
+class RuleField:
+    """Rule fields another app contributes, registered in its `AppConfig.ready()` (audiences
+    never imports the apps above it). `name` is a field name, or a prefix ending in "." that
+    is followed by a loyalty program id (`membership.state.<program id>`).
+
+    `check_values(values)` answers a message or None; `compile(operator=, values=,
+    organization=, program=)` answers a Q over customer profiles (`program` is the
+    organization's program named by the field, for prefixes)."""
+
+    name: str
+    operators: frozenset
+    check_values: Callable[[list], str | None]
+    compile: Callable[..., Q]
+
+    @property
+    def takes_program(self) -> bool:
+        return self.name.endswith(".")
+
+
+REGISTERED_FIELDS: dict[str, RuleField] = {}
+
+
+def register_rule_field(field: RuleField) -> RuleField:
+    REGISTERED_FIELDS[field.name] = field
+    return field
+
+
+def _registered(field: str):
+    """(RuleField, program id or None) for a registered field name, else None."""
+    if field in REGISTERED_FIELDS and not field.endswith("."):
+        return REGISTERED_FIELDS[field], None
+    for name, registered in REGISTERED_FIELDS.items():
+        if registered.takes_program and field.startswith(name):
+            try:
+                return registered, uuid.UUID(field.removeprefix(name))
+            except ValueError:
+                return None
+    return None
+
+
 def _fail(index: int, rule: Rule, message: str):
     raise RuleError({"rules": [f"Rule {index + 1} ({rule.field} {rule.operator}): {message}"]})
 
@@ -108,12 +145,11 @@ def _field_kind(field: str):
     if field.startswith("attributes."):
         key = field.removeprefix("attributes.")
         return ("json", key) if is_valid_attribute_key(key) else None
-    if field == "member_groups":
-        return "groups", None
+    if registered := _registered(field):
+        return registered
     for prefix, kind in (
         ("loyalty.points.", "number"),
         ("loyalty.tier.", "tier"),
-        ("membership.state.", "state"),
     ):
         if field.startswith(prefix):
             try:
@@ -138,16 +174,11 @@ def _check_values(kind: str, values: list) -> str | None:
     for value in values:
         if isinstance(value, str) and (len(value) > MAX_VALUE_LENGTH or not is_clean_text(value)):
             return f"text values are at most {MAX_VALUE_LENGTH} characters of valid text."
-    if kind in ("text", "tier", "state"):
+    if isinstance(kind, RuleField):
+        return kind.check_values(values)
+    if kind in ("text", "tier"):
         if not all(isinstance(v, str) for v in values):
             return "values must be text."
-        if kind == "state" and not set(values) <= set(LoyaltyMembership.State.values):
-            return "values must be membership states: " + ", ".join(LoyaltyMembership.State.values)
-    elif kind == "groups":
-        try:
-            [uuid.UUID(str(v)) for v in values]
-        except ValueError:
-            return "values must be member group ids."
     elif kind == "number":
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return "values must be whole numbers."
@@ -212,8 +243,10 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
     kind, detail = kind_detail
     if rule.operator not in OPERATORS:
         _fail(index, rule, f"unknown operator (use one of {', '.join(OPERATORS)}).")
-    if rule.operator not in ALLOWED[kind]:
-        _fail(index, rule, f"this operator does not apply to {kind} fields.")
+    allowed = kind.operators if isinstance(kind, RuleField) else ALLOWED[kind]
+    if rule.operator not in allowed:
+        kind_name = kind.name.rstrip(".") if isinstance(kind, RuleField) else kind
+        _fail(index, rule, f"this operator does not apply to {kind_name} fields.")
     values = rule.values
     if not isinstance(values, list):
         _fail(index, rule, "values must be a list.")
@@ -274,26 +307,14 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
             return has & matches
         return ~(has & matches)
 
-    if kind == "groups":
-        member = MembersGroupMember.objects.filter(
-            profile=OuterRef("pk"), group__organization=organization
-        )
-        if op in ("in", "not_in"):
-            member = member.filter(group_id__in=values)
-        return Q(Exists(member)) if op in ("in", "exists") else ~Q(Exists(member))
+    if isinstance(kind, RuleField) and not kind.takes_program:
+        return kind.compile(operator=op, values=values, organization=organization, program=None)
 
     program = LoyaltyProgram.objects.filter(organization=organization, pk=detail).first()
     if program is None:
         _fail(index, rule, "no such loyalty program.")
-    if kind == "state":
-        held = LoyaltyMembership.objects.filter(
-            profile=OuterRef("pk"), program_id=program.pk, deleted_at__isnull=True
-        )
-        if op in ("exists", "not_exists"):
-            return Q(Exists(held)) if op == "exists" else ~Q(Exists(held))
-        states = values if op in ("in", "not_in") else values[:1]
-        in_state = Q(Exists(held.filter(state__in=states)))
-        return in_state if op in ("eq", "in") else ~in_state
+    if isinstance(kind, RuleField):
+        return kind.compile(operator=op, values=values, organization=organization, program=program)
     if program.kind != LoyaltyProgram.Kind.PROFILE:
         _fail(index, rule, "a card-based program ranks cards, not customer profiles.")
 

@@ -5,8 +5,6 @@ from django.conf import settings
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
 
-from organizations.models import ApiKey
-
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
     """Every request of one key: `DEFAULT_THROTTLE_RATES["api_key"]` (6,000/min)."""
@@ -18,7 +16,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
         return settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get(self.scope)
 
     def get_cache_key(self, request, view):
-        if isinstance(request.auth, ApiKey):
+        if getattr(request.auth, "pk", None) is not None:  # an API key (organizations)
             ident = f"key:{request.auth.pk}"
         elif getattr(request.user, "is_authenticated", False):
             ident = f"user:{request.user.pk}"

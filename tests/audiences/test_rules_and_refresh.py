@@ -293,3 +293,9 @@ def test_membership_state_and_member_group_fields(organization, people):
     assert match(organization, rule("member_groups", "not_exists")) == {"bob", "dan"}
     with pytest.raises(ValidationError, match="membership states"):
         match(organization, rule(state, "eq", ["gold"]))
+
+
+def test_rule_fields_of_higher_apps_are_registered():
+    from audiences import rules
+
+    assert {"membership.state.", "member_groups"} <= set(rules.REGISTERED_FIELDS)
