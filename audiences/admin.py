@@ -343,12 +343,12 @@ class AudienceMembershipAdmin(TenantAdmin):
         return obj.profile.email
 
     def delete_queryset(self, request, queryset):
-        audiences = set(queryset.values_list("audience_id", flat=True))
-        queryset.delete()
-        for audience in Audience.objects.filter(pk__in=audiences):
-            Audience.objects.filter(pk=audience.pk).update(
-                member_count=audience.memberships.count()
-            )
+        services.delete_audience_memberships(memberships=queryset)
+
+    def delete_model(self, request, obj):
+        services.delete_audience_memberships(
+            memberships=AudienceMembership.objects.filter(pk=obj.pk)
+        )
 
 
 class TierAudiencesForm(forms.Form):

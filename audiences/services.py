@@ -575,6 +575,15 @@ def recount_after_profiles_deleted(*, profiles):
     return lambda: recount_members(audience_ids=audience_ids)
 
 
+@transaction.atomic
+def delete_audience_memberships(*, memberships) -> int:
+    """Remove these memberships (a queryset, already scoped) and recount their audiences."""
+    audience_ids = set(memberships.values_list("audience_id", flat=True).distinct())
+    deleted, _ = memberships.delete()
+    recount_members(audience_ids=audience_ids)
+    return deleted
+
+
 def recount_members(*, audience_ids) -> None:
     """Bring member_count up to date (after profiles were deleted, for instance)."""
     for audience in Audience.objects.filter(pk__in=list(audience_ids)):

@@ -231,3 +231,21 @@ def test_a_csv_over_the_row_limit_is_refused_on_the_upload_form(
     assert "At most 1 row per import" in response.content.decode()
     assert not AudienceImport.objects.exists()
     assert not list(tmp_path.rglob("*.csv"))  # nothing stored
+
+
+def test_removing_members_in_the_admin_recounts_the_audience(editor, organization):
+    from audiences.models import AudienceMembership
+
+    audience = services.create_audience(organization=organization, data={"name": "Hand-picked"})
+    profiles = CustomerProfileFactory.create_batch(3, organization=organization)
+    services.add_members(audience=audience, integration_ids=[p.integration_id for p in profiles])
+    audience.refresh_from_db()
+    assert audience.member_count == 3
+    chosen = list(AudienceMembership.objects.filter(audience=audience)[:2])
+    response = editor.post(
+        "/admin/audiences/audiencemembership/",
+        {"action": "delete_selected", "_selected_action": [m.pk for m in chosen], "post": "yes"},
+    )
+    assert response.status_code == 302
+    audience.refresh_from_db()
+    assert audience.member_count == 1 == audience.memberships.count()
