@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from .hooks import organization_created
 from .models import ApiKey, ApiScope, Organization, OrganizationMember, hash_api_key
 
 API_KEY_PREFIX = "lbo_"
@@ -33,6 +34,7 @@ def create_organization(*, name: str, slug: str = "") -> Organization:
     organization = Organization(name=name, slug=slug or slugify(name))
     organization.full_clean()
     organization.save()
+    organization_created(organization=organization)
     return organization
 
 

@@ -21,6 +21,13 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organization {n}")
     slug = factory.Sequence(lambda n: f"org-{n}")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Through the service, as the admin and seed_demo do (its hooks give the
+        organization its system groups)."""
+        existing = model_class.objects.filter(slug=kwargs.get("slug")).first()
+        return existing or org_services.create_organization(**kwargs)
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:

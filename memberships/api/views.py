@@ -213,11 +213,6 @@ class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     idempotent_actions = frozenset({"create"})
     documented_error_statuses = {"members": ("409",)}
 
-    def list(self, request, *args, **kwargs):
-        if self.organization is not None:
-            services.all_members_group(self.organization)  # every organization has one
-        return super().list(request, *args, **kwargs)
-
     @extend_schema(request=s.MembersGroupWriteSerializer, responses={201: s.MembersGroupSerializer})
     def create(self, request):
         data = s.MembersGroupWriteSerializer(

@@ -159,3 +159,17 @@ def test_another_organizations_audience_cannot_back_a_group(api, other_organizat
     theirs = audience_services.create_audience(organization=other_organization, data={"name": "T"})
     response = api.post(URL, {"name": "x", "audience_id": str(theirs.pk)}, format="json")
     assert response.status_code == 400
+
+
+def test_every_new_organization_has_its_all_members_group_and_a_list_writes_nothing(
+    api, organization
+):
+    from organizations.services import create_organization
+
+    created = create_organization(name="New Shop")
+    assert MembersGroup.objects.filter(organization=created, system=True).count() == 1
+    before = MembersGroup.objects.count()
+    response = api.get(URL)
+    assert response.status_code == 200
+    assert [g["name"] for g in response.json()["results"] if g["system"]] == ["All members"]
+    assert MembersGroup.objects.count() == before  # a GET creates no row
