@@ -36,6 +36,14 @@ class OrganizationAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = (OrganizationMemberInline,)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.create_organization(name=obj.name, slug=obj.slug)  # runs its hooks
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+        obj._state.adding = False
+
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
         if request.user.is_superuser:

@@ -205,3 +205,23 @@ def test_seed_demo_loads_a_usable_organization(client):
         == 401
     )
     assert client.login(username="demo", password="demo-loyalty-2026")
+
+
+@pytest.mark.django_db
+def test_an_organization_added_in_the_admin_gets_its_all_members_group(client):
+    from memberships.models import MembersGroup
+    from organizations.models import Organization
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.post(
+        "/admin/organizations/organization/add/",
+        {
+            "name": "Corner Cafe",
+            "slug": "corner-cafe",
+            "members-TOTAL_FORMS": "0",
+            "members-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    organization = Organization.objects.get(slug="corner-cafe")
+    assert MembersGroup.objects.filter(organization=organization, system=True).count() == 1
