@@ -259,7 +259,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 # Entries are added by the apps' issues (audience refresh, points expiry, tier downgrades).
 CELERY_BEAT_SCHEDULE = {
     "purge-expired-idempotency-keys": {
-        "task": "core.tasks.purge_idempotency_keys",
+        "task": "organizations.tasks.purge_idempotency_keys",
         "schedule": 60 * 60,
     },
     "settle-due-points": {"task": "loyalty.tasks.settle_due_points", "schedule": 60},

@@ -5,12 +5,11 @@ import factory
 from django.contrib.auth import get_user_model
 
 from audiences.models import Audience, AudienceGroup, AudienceImport
-from core.models import IdempotencyKey
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
 from memberships.models import LoyaltyMembership, MembersGroup
 from organizations import services as org_services
-from organizations.models import ApiKey, Organization, OrganizationMember, Role
+from organizations.models import ApiKey, IdempotencyKey, Organization, OrganizationMember, Role
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

@@ -14,8 +14,8 @@ from audiences.models import Audience, AudienceGroup, AudienceImport
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.schema import counts_response
-from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
+from organizations.api.viewsets import TenantViewSet
 from organizations.tenancy import acting_user
 
 from . import serializers as s
@@ -81,12 +81,6 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         "refresh": ("409",),
     }
 
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
-
-    def _reload(self, audience):
-        return self.get_queryset().get(pk=audience.pk)
-
     @extend_schema(request=s.AudienceWriteSerializer, responses={201: s.AudienceSerializer})
     def create(self, request):
         data = s.AudienceWriteSerializer(data=request.data, context=self.get_serializer_context())
@@ -97,7 +91,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             organization=self.organization, data=payload, rules=rules, actor=acting_user(request)
         )
         return Response(
-            s.AudienceSerializer(self._reload(audience)).data, status=status.HTTP_201_CREATED
+            s.AudienceSerializer(self.reload(audience)).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=s.AudienceUpdateSerializer, responses=s.AudienceSerializer)
@@ -110,7 +104,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         audience = services.update_audience(
             audience=audience, data=payload, rules=rules, actor=acting_user(request)
         )
-        return Response(s.AudienceSerializer(self._reload(audience)).data)
+        return Response(s.AudienceSerializer(self.reload(audience)).data)
 
     def destroy(self, request, pk=None):
         services.delete_audience(audience=self.get_object())
@@ -136,7 +130,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             tiers=payload["tiers"],
             actor=acting_user(request),
         )
-        body = {"group": group, "audiences": [self._reload(a) for a in audiences]}
+        body = {"group": group, "audiences": [self.reload(a) for a in audiences]}
         return Response(s.LoyaltyTiersResultSerializer(body).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -4,11 +4,11 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api.errors import reject_oversized_batch
-from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
 from customers import services
 from customers.filters import CustomerProfileFilter
 from customers.models import CustomerProfile
+from organizations.api.viewsets import TenantViewSet
 
 from .serializers import (
     CustomerProfileBulkResultSerializer,

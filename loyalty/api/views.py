@@ -11,12 +11,12 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from core.api.errors import django_validation_error_to_drf
-from core.api.viewsets import MAX_LOOKUP_LENGTH, TenantViewSet
 from core.validators import is_clean_text
 from customers.models import CustomerProfile
 from loyalty import ledger, selectors, services
 from loyalty.filters import TierFilter, TierStructureFilter
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierChange, TierStructure
+from organizations.api.viewsets import MAX_LOOKUP_LENGTH, TenantViewSet
 from organizations.models import ApiKey
 from organizations.tenancy import acting_user
 
@@ -53,11 +53,6 @@ class LoyaltyProgramViewSet(
     idempotent_actions = frozenset(
         {"create", "cards", "card_add_points", "card_deduct_points", "add_points", "deduct_points"}
     )
-
-    def filter_queryset(self, queryset):
-        # the list's filters (kind, status) must not apply to the nested ledger routes, whose
-        # own `status` parameter means something else
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     def perform_create(self, serializer):
         serializer.instance = services.create_loyalty_program(
@@ -397,7 +392,7 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         except DjangoValidationError as exc:
             raise _rekey(exc, s.STRUCTURE_ERROR_FIELDS) from exc
         return Response(
-            s.TierStructureSerializer(self._reload(structure)).data, status=status.HTTP_201_CREATED
+            s.TierStructureSerializer(self.reload(structure)).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(request=s.TierStructureUpdateSerializer, responses=s.TierStructureSerializer)
@@ -414,21 +409,17 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
             )
         except DjangoValidationError as exc:
             raise _rekey(exc, s.STRUCTURE_ERROR_FIELDS) from exc
-        return Response(s.TierStructureSerializer(self._reload(structure)).data)
+        return Response(s.TierStructureSerializer(self.reload(structure)).data)
 
     @extend_schema(responses={204: None}, summary="Delete a tier structure (soft)")
     def destroy(self, request, pk=None):
         services.delete_tier_structure(structure=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list" and "status" not in self.request.query_params:
+    def filter_list(self, queryset):
+        if "status" not in self.request.query_params:
             queryset = queryset.exclude(status=TierStructure.Status.DELETED)  # soft-deleted
         return queryset
-
-    def _reload(self, structure):
-        return self.get_queryset().get(pk=structure.pk)
 
     @extend_schema(request=None, responses=s.TierStructureSerializer, summary="Activate")
     @action(detail=True, methods=["post"])
@@ -436,7 +427,7 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         structure = services.set_tier_structure_status(
             structure=self.get_object(), status=TierStructure.Status.ACTIVE
         )
-        return Response(s.TierStructureSerializer(self._reload(structure)).data)
+        return Response(s.TierStructureSerializer(self.reload(structure)).data)
 
     @extend_schema(request=None, responses=s.TierStructureSerializer, summary="Deactivate")
     @action(detail=True, methods=["post"])
@@ -444,7 +435,7 @@ class TierStructureViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         structure = services.set_tier_structure_status(
             structure=self.get_object(), status=TierStructure.Status.INACTIVE
         )
-        return Response(s.TierStructureSerializer(self._reload(structure)).data)
+        return Response(s.TierStructureSerializer(self.reload(structure)).data)
 
     @extend_schema(
         responses=s.PreviewRowSerializer(many=True),

@@ -12,7 +12,6 @@ from core.api.batch import validate_batch
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.schema import counts_response
-from core.api.viewsets import TenantViewSet
 from core.errors import BatchValidationError
 from customers.api.serializers import CustomerProfileSerializer
 from customers.models import CustomerProfile
@@ -20,6 +19,7 @@ from loyalty.models import PointsAccount
 from memberships import selectors, services
 from memberships.filters import LoyaltyMembershipFilter
 from memberships.models import LoyaltyMembership, MembersGroup
+from organizations.api.viewsets import TenantViewSet
 
 from . import serializers as s
 
@@ -120,9 +120,6 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                 ).values("active_points")[:1]
             )
         )
-
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     @extend_schema(request=s.BatchAddSerializer, responses={201: s.MembershipBatchResultSerializer})
     @action(detail=False, methods=["post"], url_path="batch-add")

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from core.models import IdempotencyKey
 from customers.models import CustomerProfile
+from organizations.models import IdempotencyKey
 from tests.conftest import client_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from core.models import IdempotencyKey
-from core.tasks import purge_idempotency_keys
 from customers.models import CustomerProfile
+from organizations.models import IdempotencyKey
+from organizations.tasks import purge_idempotency_keys
 
 URL = "/api/v1/customer-profiles"
 

@@ -22,14 +22,6 @@ def imported_modules(path: Path) -> set[str]:
     return names
 
 
-# Still knotted: core's idempotency model and tenant base viewset import organizations (issue
-# 13's map moves both into organizations, the tenancy kernel); core is checked from there on.
-KNOWN = {
-    "core/models.py imports organizations.models",
-    "core/api/viewsets.py imports organizations.tenancy",
-}
-
-
 @pytest.mark.parametrize("app", LAYERS[:-1])
 def test_an_app_imports_no_app_above_it(app):
     higher = LAYERS[LAYERS.index(app) + 1 :]
@@ -40,4 +32,4 @@ def test_an_app_imports_no_app_above_it(app):
         for name in imported_modules(path):
             if name.split(".")[0] in higher:
                 offenders.append(f"{path.relative_to(ROOT)} imports {name}")
-    assert sorted(set(offenders) - KNOWN) == []
+    assert sorted(set(offenders)) == []

@@ -18,7 +18,8 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from .api.errors import Conflict
+from core.api.errors import Conflict
+
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"

@@ -2,23 +2,34 @@
 
 import functools
 
+from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 
 from core.api.contract import check_query_parameters
-from core.idempotency import run_idempotently
 from core.validators import is_clean_text
+from organizations.idempotency import run_idempotently
 from organizations.tenancy import request_organization
 
 MAX_LOOKUP_LENGTH = 255
+GUARDED_METHODS = {
+    "get_queryset": "scope_queryset(queryset)",
+    "filter_queryset": "filter_list(queryset)",
+    "get_object": "scope_queryset(queryset)",
+}
 
 
 class TenantViewSet(viewsets.GenericViewSet):
     """Base of every partner API viewset.
 
     `get_queryset` filters the declared `queryset` by the request's organization (none at all
-    when there is no organization); subclasses refine it in `scope_queryset`, and may not
-    override `get_queryset`. Actions named in `idempotent_actions` honour `Idempotency-Key`.
+    when there is no organization); subclasses refine it in `scope_queryset`. `get_object`
+    checks the row's organization once more, and other tenant rows are looked up through
+    `get_tenant_object_or_404`. The FilterSet and ordering apply to `list` only (detail routes
+    and their nested lists have parameters of their own); `filter_list` refines that list.
+    Subclasses may not override the guarded methods. Actions named in `idempotent_actions`
+    honour `Idempotency-Key`.
     """
 
     idempotent_actions: frozenset[str] = frozenset({"create", "update"})
@@ -27,11 +38,12 @@ class TenantViewSet(viewsets.GenericViewSet):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if "get_queryset" in cls.__dict__:
-            raise TypeError(
-                f"{cls.__name__} overrides get_queryset; implement scope_queryset(queryset) "
-                "instead so organization scoping cannot be bypassed."
-            )
+        for name, hook in GUARDED_METHODS.items():
+            if name in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__name__} overrides {name}; implement {hook} instead so "
+                    "organization scoping cannot be bypassed."
+                )
 
     @property
     def organization(self):
@@ -59,6 +71,32 @@ class TenantViewSet(viewsets.GenericViewSet):
 
     def scope_queryset(self, queryset):
         return queryset
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        return self.filter_list(super().filter_queryset(queryset))
+
+    def filter_list(self, queryset):
+        return queryset
+
+    def get_object(self):
+        obj = super().get_object()
+        if obj.organization_id != self.organization.pk:  # fail closed, whatever the queryset
+            raise NotFound()
+        return obj
+
+    def get_tenant_object_or_404(self, queryset, **lookup):
+        """A row of another tenant model (`Model.objects` or a queryset of one), scoped to the
+        request's organization: another organization's row is a 404, like a missing one."""
+        try:
+            return queryset.for_organization(self.organization).get(**lookup)
+        except (ObjectDoesNotExist, DjangoValidationError, ValueError, TypeError) as exc:
+            raise NotFound() from exc
+
+    def reload(self, obj):
+        """The row again through the scoped queryset, with its select/prefetch for the answer."""
+        return self.get_queryset().get(pk=obj.pk)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": self.organization}
