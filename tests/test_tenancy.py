@@ -15,6 +15,67 @@ from config.api_urls import router
 from tests.factories import FACTORIES
 
 REGISTRY = [pytest.param(p, v, b, id=p) for p, v, b in router.registry]
+TIERS = [
+    {"name": "Bronze", "order": 1, "min_points": 0, "max_points": 199},
+    {"name": "Gold", "order": 2, "min_points": 200},
+]
+
+# A valid body for each list-level write, naming the other organization's object where the
+# route takes a reference, so the request reaches the service: (body, statuses it may answer).
+# A reference to another tenant's row is "does not exist" (400); a write that names nothing of
+# theirs creates the caller's own row.
+LIST_WRITES = {
+    "customer-profile-list": (
+        lambda o: {"customer_profiles": [{"integration_id": o.integration_id, "first_name": "X"}]},
+        {200},
+    ),
+    "loyalty-program-list": (lambda o: {"name": o.name}, {201}),
+    "tier-structure-list": (
+        lambda o: {
+            "program": str(o.program_id),
+            "name": "X",
+            "type": "POINT_BALANCE",
+            "tiers": TIERS,
+        },
+        {400},
+    ),
+    "tier-list": (
+        lambda o: {"structure": str(o.structure_id), "name": "X", "order": 9, "min_points": 900},
+        {400},
+    ),
+    "audience-list": (lambda o: {"name": o.name}, {201}),
+    "audience-loyalty-tiers": (
+        lambda o: {"group_name": "Tiers", "tiers": [{"name": "A", "order": 1, "start_value": 0}]},
+        {201, 400},
+    ),
+    "audience-preview-rules": (
+        lambda o: {"rules": [{"field": "attributes.city", "operator": "eq", "values": ["Leeds"]}]},
+        {200},
+    ),
+    "audience-group-list": (lambda o: {"name": o.name}, {201}),
+    "customer-audiences-list": (
+        lambda o: {
+            "data": [{"profile_integration_id": "x", "audience_id": str(o.pk), "action": "add"}]
+        },
+        {400},
+    ),
+    "loyalty-membership-list": (
+        lambda o: {"program": str(o.program_id), "profile": o.profile.integration_id},
+        {400},
+    ),
+    "loyalty-membership-batch-add": (
+        lambda o: {
+            "memberships": [{"program": str(o.program_id), "profile": o.profile.integration_id}]
+        },
+        {400},
+    ),
+    "loyalty-membership-batch-update": (
+        lambda o: {"memberships": [{"id": str(o.pk), "code": "HIJACK"}]},
+        {400},
+    ),
+    "loyalty-membership-batch-delete": (lambda o: {"ids": [str(o.pk)]}, {400}),
+    "member-group-list": (lambda o: {"name": o.name, "type": "manual"}, {201}),
+}
 
 
 def _routes(viewset, basename):
@@ -45,28 +106,38 @@ def test_another_organizations_key_sees_and_changes_nothing(
     value = str(getattr(obj, viewset.lookup_field))
     cross_tenant_upserts = getattr(viewset, "cross_tenant_upsert_actions", frozenset())
 
-    for name, detail, mapping in _routes(viewset, basename):
-        # upserts last: they create the caller's own object under the same key
-        for method, action in sorted(mapping.items(), key=lambda m: m[1] in cross_tenant_upserts):
-            if not detail:
-                if method == "get":
-                    response = other_api.get(reverse(name))
-                    assert response.status_code == 200, (name, method)
-                    assert value not in response.content.decode(), (name, "leaks in list")
-                else:  # list-level writes (bulk): must not fail or touch the other object
-                    response = other_api.generic(
-                        method.upper(), reverse(name), "{}", "application/json"
-                    )
-                    assert response.status_code < 500, (name, method)
-                continue
-            url = reverse(name, kwargs=_url_kwargs(name, viewset, value))
-            response = other_api.generic(method.upper(), url, "{}", "application/json")
-            if action in cross_tenant_upserts:
-                # creates the caller's own object with that key; the other one is untouched
-                assert response.status_code in (200, 201), (url, method)
-                assert response.json().get("id") != str(obj.pk)
-            else:
-                assert response.status_code == 404, (url, method, response.status_code)
+    calls = [
+        (name, detail, method, action)
+        for name, detail, mapping in _routes(viewset, basename)
+        for method, action in mapping.items()
+    ]
+    # writes that create the caller's own object under the same key go last
+    calls.sort(key=lambda c: (not c[1] and c[2] != "get") or c[3] in cross_tenant_upserts)
+    for name, detail, method, action in calls:
+        if not detail:
+            if method == "get":
+                response = other_api.get(reverse(name))
+                assert response.status_code == 200, (name, method)
+                assert value not in response.content.decode(), (name, "leaks in list")
+            else:  # list-level writes (bulk): reach the service, touch nothing of theirs
+                assert name in LIST_WRITES, f"{name} needs a body in LIST_WRITES"
+                body, statuses = LIST_WRITES[name]
+                response = other_api.generic(
+                    method.upper(), reverse(name), json.dumps(body(obj)), "application/json"
+                )
+                assert response.status_code in statuses, (name, response.content)
+                if response.status_code == 400:  # about their row, not about the body's shape
+                    codes = {error["code"] for error in response.json()["errors"]}
+                    assert codes <= {"does_not_exist", "invalid"}, (name, response.content)
+            continue
+        url = reverse(name, kwargs=_url_kwargs(name, viewset, value))
+        response = other_api.generic(method.upper(), url, "{}", "application/json")
+        if action in cross_tenant_upserts:
+            # creates the caller's own object with that key; the other one is untouched
+            assert response.status_code in (200, 201), (url, method)
+            assert response.json().get("id") != str(obj.pk)
+        else:
+            assert response.status_code == 404, (url, method, response.status_code)
     assert _snapshot(obj) == before, "another organization's request changed the object"
 
 
