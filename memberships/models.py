@@ -112,7 +112,10 @@ class MembersGroup(TenantModel):
         return self.name
 
 
-class MembersGroupMember(models.Model):
+class MembersGroupMember(TenantModel):
+    """A profile in a group. `organization` is the group's (every writer copies it; save()
+    fills it when left out), so the row is scoped like any tenant row."""
+
     id = models.BigAutoField(primary_key=True)
     group = models.ForeignKey(
         MembersGroup, on_delete=models.CASCADE, related_name="members", db_index=False
@@ -130,3 +133,8 @@ class MembersGroupMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile_id} in {self.group_id}"
+
+    def save(self, *args, **kwargs):
+        if self.organization_id is None and self.group_id is not None:
+            self.organization_id = self.group.organization_id
+        super().save(*args, **kwargs)

@@ -41,9 +41,7 @@ def _check_group_ids(values: list) -> str | None:
 
 
 def _compile_groups(*, operator: str, values: list, organization, program) -> Q:
-    member = MembersGroupMember.objects.filter(
-        profile=OuterRef("pk"), group__organization=organization
-    )
+    member = MembersGroupMember.objects.filter(profile=OuterRef("pk"), organization=organization)
     if operator in ("in", "not_in"):
         member = member.filter(group_id__in=values)
     return Q(Exists(member)) if operator in ("in", "exists") else ~Q(Exists(member))

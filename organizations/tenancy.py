@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+
 from .models import WRITE_ROLES, ApiKey, Organization, OrganizationMember
 
 ORGANIZATION_HEADER = "X-Organization"
@@ -28,12 +30,32 @@ def user_roles(user) -> dict:
     return cached
 
 
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change, recorded one way everywhere: a staff user (admin, session API), an
+    API key (partner API), or neither (a task, the demo seed)."""
+
+    user: object | None = None
+    api_key: ApiKey | None = None
+
+    def __str__(self) -> str:
+        if self.user is not None:
+            return self.user.get_username()
+        if self.api_key is not None:
+            return f"API key {self.api_key.name}"
+        return "system"
+
+
 def acting_user(request):
     """The staff user behind a request, or None for an API key (which is not a person)."""
-    from django.contrib.auth import get_user_model
-
     user = getattr(request, "user", None)
     return user if isinstance(user, get_user_model()) else None
+
+
+def request_actor(request) -> Actor:
+    """The actor of a request: its staff user, or the API key it was sent with."""
+    auth = getattr(request, "auth", None)
+    return Actor(user=acting_user(request), api_key=auth if isinstance(auth, ApiKey) else None)
 
 
 def user_can_write(user, organization_id) -> bool:

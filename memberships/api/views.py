@@ -85,13 +85,6 @@ class MembersPagination(CreatedCursorPagination):
     ordering = ("-added_at", "-id")
 
 
-def _batch(call, field: str):
-    try:
-        return call()
-    except BatchValidationError as exc:
-        raise ValidationError(exc.as_detail(field)) from exc
-
-
 class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Mews-style loyalty memberships. Batch endpoints take up to 1,000 items, check them
     all, and write all or nothing. `points` is the ledger's active balance of the profile in
@@ -121,27 +114,32 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             )
         )
 
+    def _batch_items(self, request, serializer) -> list:
+        """The request's `memberships`: 413 past the limit, else validated (fast path)."""
+        reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
+        return validate_batch(serializer, request.data, "memberships")
+
+    def _run(self, service, field: str, **arguments):
+        """A membership batch service for this organization; its item errors become a 400
+        under `field` (`memberships.3.tier`)."""
+        try:
+            return service(organization=self.organization, **arguments)
+        except BatchValidationError as exc:
+            raise ValidationError(exc.as_detail(field)) from exc
+
     @extend_schema(request=s.BatchAddSerializer, responses={201: s.MembershipBatchResultSerializer})
     @action(detail=False, methods=["post"], url_path="batch-add")
     def batch_add(self, request):
-        reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
-        items = validate_batch(s.BatchAddSerializer, request.data, "memberships")
-        created = _batch(
-            lambda: services.add_memberships(organization=self.organization, items=items),
-            "memberships",
-        )
+        items = self._batch_items(request, s.BatchAddSerializer)
+        created = self._run(services.add_memberships, "memberships", items=items)
         rows = membership_rows(created, integration_ids=[item["profile"] for item in items])
         return Response({"memberships": rows}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.BatchUpdateSerializer, responses=s.MembershipBatchResultSerializer)
     @action(detail=False, methods=["post"], url_path="batch-update")
     def batch_update(self, request):
-        reject_oversized_batch(request.data, "memberships", services.BATCH_LIMIT)
-        items = validate_batch(s.BatchUpdateSerializer, request.data, "memberships")
-        changed = _batch(
-            lambda: services.update_memberships(organization=self.organization, items=items),
-            "memberships",
-        )
+        items = self._batch_items(request, s.BatchUpdateSerializer)
+        changed = self._run(services.update_memberships, "memberships", items=items)
         return Response({"memberships": membership_rows(changed)})
 
     @extend_schema(
@@ -153,12 +151,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         reject_oversized_batch(request.data, "ids", services.BATCH_LIMIT)
         data = s.BatchDeleteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        deleted = _batch(
-            lambda: services.delete_memberships(
-                organization=self.organization, ids=data.validated_data["ids"]
-            ),
-            "ids",
-        )
+        deleted = self._run(services.delete_memberships, "ids", ids=data.validated_data["ids"])
         return Response({"deleted": deleted})
 
     @extend_schema(
@@ -167,12 +160,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def create(self, request):
         data = s.MembershipAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created = _batch(
-            lambda: services.add_memberships(
-                organization=self.organization, items=[data.validated_data]
-            ),
-            "memberships",
-        )
+        created = self._run(services.add_memberships, "memberships", items=[data.validated_data])
         return Response(membership_rows(created)[0], status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.SingleUpdateSerializer, responses=s.LoyaltyMembershipSerializer)
@@ -180,23 +168,13 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         membership = self.get_object()
         data = s.SingleUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        changed = _batch(
-            lambda: services.update_memberships(
-                organization=self.organization,
-                items=[{**data.validated_data, "id": membership.pk}],
-            ),
-            "memberships",
-        )
+        items = [{**data.validated_data, "id": membership.pk}]
+        changed = self._run(services.update_memberships, "memberships", items=items)
         return Response(membership_rows(changed)[0])
 
     def destroy(self, request, pk=None):
         membership = self.get_object()
-        _batch(
-            lambda: services.delete_memberships(
-                organization=self.organization, ids=[membership.pk]
-            ),
-            "ids",
-        )
+        self._run(services.delete_memberships, "ids", ids=[membership.pk])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
