@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.errors import BatchValidationError, ConflictError
-from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin
+from organizations.admin_base import ReadOnlyTenantAdmin, ScopedRelatedListFilter, TenantAdmin
 from organizations.models import Organization
 from organizations.tenancy import user_can_write
 
@@ -171,7 +171,7 @@ class MembersGroupAdmin(TenantAdmin):
 
 
 @admin.register(MembersGroupMember)
-class MembersGroupMemberAdmin(TenantAdmin):
+class MembersGroupMemberAdmin(ReadOnlyTenantAdmin):
     """Browse and search groups' members (a tenant row: scoped by TenantAdmin); they are
     written through the group's services only."""
 
@@ -181,12 +181,3 @@ class MembersGroupMemberAdmin(TenantAdmin):
     search_fields = ("=profile__integration_id", "profile__email")
     list_select_related = ("profile", "group")
     ordering = ("-added_at",)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

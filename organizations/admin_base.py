@@ -92,6 +92,20 @@ class TenantAdmin(admin.ModelAdmin):
         return filters
 
 
+class ReadOnlyTenantAdmin(TenantAdmin):
+    """A tenant list kept by services (ledgers, logs, group members): staff look, never edit
+    rows by hand; any change goes through the page's actions, which call the services."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 def _is_tenant_model(model) -> bool:
     try:
         field = model._meta.get_field("organization")
