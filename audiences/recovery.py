@@ -75,6 +75,18 @@ def heartbeat(queryset, field: str):
         thread.join(timeout=5)
 
 
+def _lock_if_still_stale(model, stale: Q, pk, *fields):
+    """The row (with `fields`), locked until the end of the transaction, if it is still stale;
+    else None. A row locked by its work (e.g. a chunk being written) is live: it is skipped
+    rather than waited for."""
+    return (
+        model.objects.select_for_update(skip_locked=True)
+        .filter(stale, pk=pk)
+        .only("pk", *fields)
+        .first()
+    )
+
+
 # -- imports ----------------------------------------------------------------------------------
 
 
@@ -138,13 +150,7 @@ def resume_stalled_imports(*, now: dt.datetime | None = None) -> list:
     resumed = []
     for import_id in candidates:
         with transaction.atomic():
-            # a row locked by a chunk being written is live: skip it rather than wait
-            row = (
-                AudienceImport.objects.select_for_update(skip_locked=True)
-                .filter(stale, pk=import_id)
-                .only("pk")
-                .first()
-            )
+            row = _lock_if_still_stale(AudienceImport, stale, import_id)
             if row is None:
                 continue
             token = uuid.uuid4()
@@ -189,12 +195,7 @@ def resume_stalled_refreshes(*, now: dt.datetime | None = None) -> list:
     resumed = []
     for audience_id in candidates:
         with transaction.atomic():
-            row = (
-                Audience.objects.select_for_update(skip_locked=True)
-                .filter(stale, pk=audience_id)
-                .only("pk", "archived")
-                .first()
-            )
+            row = _lock_if_still_stale(Audience, stale, audience_id, "archived")
             if row is None:
                 continue
             Audience.objects.filter(pk=audience_id).update(

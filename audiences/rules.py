@@ -230,6 +230,16 @@ def _json_type(key: str) -> Func:
     )
 
 
+EQUALITY = ("eq", "neq", "in", "not_in")
+
+
+def _equality(lookup: str, operator: str, values: list) -> Q:
+    """eq, neq, in or not_in on a column or an annotation."""
+    one = operator in ("eq", "neq")
+    q = Q(**{lookup: values[0]}) if one else Q(**{f"{lookup}__in": values})
+    return q if operator in ("eq", "in") else ~q
+
+
 def _ordered(lookup: str, operator: str, values: list) -> Q:
     if operator == "between":
         return Q(**{f"{lookup}__gte": values[0], f"{lookup}__lte": values[1]})
@@ -258,14 +268,8 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
         field = detail
         if field == "email":
             values = [v.lower() for v in values]
-        if op == "eq":
-            return Q(**{field: values[0]})
-        if op == "neq":
-            return ~Q(**{field: values[0]})
-        if op == "in":
-            return Q(**{f"{field}__in": values})
-        if op == "not_in":
-            return ~Q(**{f"{field}__in": values})
+        if op in EQUALITY:
+            return _equality(field, op, values)
         if op == "contains":
             return Q(**{f"{field}__icontains": values[0]})
         return ~Q(**{field: ""}) if op == "exists" else Q(**{field: ""})
@@ -330,14 +334,8 @@ def _compile_one(index: int, rule: Rule, organization, annotations: dict) -> Q:
             ),
             Value(0),
         )
-        if op == "eq":
-            return Q(**{name: values[0]})
-        if op == "neq":
-            return ~Q(**{name: values[0]})
-        if op == "in":
-            return Q(**{f"{name}__in": values})
-        if op == "not_in":
-            return ~Q(**{f"{name}__in": values})
+        if op in EQUALITY:
+            return _equality(name, op, values)
         return _ordered(name, op, values)
 
     # tier

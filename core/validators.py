@@ -39,18 +39,32 @@ def find_unencodable_string(data) -> str | None:
     return None
 
 
-def unstorable_json_reason(data) -> str | None:
-    """Why parsed JSON cannot be stored in both databases (NUL or invalid Unicode in a key or
-    value, a non-finite number, an integer beyond 64 bits), or None if it can."""
+UNSTORABLE_JSON_MESSAGES = {
+    "text": "Text may not contain NUL characters or invalid Unicode.",
+    "number": "Numbers must be finite.",
+    "integer": "Whole numbers must fit in 64 bits.",
+}
+
+
+def unstorable_json_problem(data) -> str | None:
+    """What in parsed JSON cannot be stored in both databases, or None if it all can: "text"
+    (NUL or invalid Unicode in a key or value), "number" (not finite) or "integer" (beyond
+    64 bits). The one rule; callers word it (UNSTORABLE_JSON_MESSAGES, or their own)."""
     for item in iter_json_scalars(data):
         if isinstance(item, str) and not is_clean_text(item):
-            return "Text may not contain NUL characters or invalid Unicode."
+            return "text"
         if isinstance(item, float) and not math.isfinite(item):
-            return "Numbers must be finite."
+            return "number"
         if (
             isinstance(item, int)
             and not isinstance(item, bool)
             and not INT64_MIN <= item <= INT64_MAX
         ):
-            return "Whole numbers must fit in 64 bits."
+            return "integer"
     return None
+
+
+def unstorable_json_reason(data) -> str | None:
+    """Why parsed JSON cannot be stored in both databases, or None if it can."""
+    problem = unstorable_json_problem(data)
+    return UNSTORABLE_JSON_MESSAGES[problem] if problem else None

@@ -1,9 +1,10 @@
 """Every write to customer profiles."""
 
+import json
 from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import BatchValidationError
@@ -11,13 +12,15 @@ from organizations.models import Organization
 
 from .hooks import profiles_deleting
 from .models import CustomerProfile
+from .validators import is_valid_attribute_key
 
 PERSONAL_FIELDS = ("email", "msisdn", "first_name", "last_name")
 BULK_UPSERT_LIMIT = 1000
 
 
 def merge_attributes(current: Mapping, changes: Mapping) -> dict:
-    """Keys sent are set; keys sent as null are removed; other keys stay."""
+    """Keys sent are set; keys sent as null are removed; other keys stay. (A top-level merge:
+    an object sent replaces the object there. merge_attributes_sql is the same for SQL.)"""
     merged = dict(current)
     for key, value in changes.items():
         if value is None:
@@ -25,6 +28,35 @@ def merge_attributes(current: Mapping, changes: Mapping) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def merge_attributes_sql(column: str, changes: Mapping | str) -> tuple[str, list]:
+    """merge_attributes for set-based writes: (SQL expression, params) of `column` (a JSON
+    object column, such as a profile's attributes) with `changes` merged in, on the current
+    database. `changes` is either a mapping, sent as parameters (keys sent as null are
+    removed; keys must be attribute names, they go into SQLite's JSON paths), or the SQL of a
+    JSON object whose values are neither null nor objects, such as the text values of a CSV
+    import's `excluded.attributes` (for those, `||` and json_patch merge at the top level)."""
+    postgres = connection.vendor == "postgresql"
+    if isinstance(changes, str):
+        return (f"{column} || {changes}" if postgres else f"json_patch({column}, {changes})"), []
+    bad = [key for key in changes if not is_valid_attribute_key(key)]
+    if bad:
+        raise ValueError(f"Not attribute names: {bad[:5]!r}")
+    removed = [key for key, value in changes.items() if value is None]
+    kept = {key: value for key, value in changes.items() if value is not None}
+    if postgres:
+        return f"({column} || %s::jsonb) - %s::text[]", [json.dumps(kept), removed]
+    # json_patch would merge nested objects too: set and remove the top-level keys instead
+    expression, params = column, []
+    if removed:
+        paths = ", ".join(f"'$.\"{key}\"'" for key in removed)
+        expression = f"json_remove({expression}, {paths})"
+    if kept:
+        pairs = ", ".join(f"'$.\"{key}\"', json(%s)" for key in kept)
+        expression = f"json_set({expression}, {pairs})"
+        params = [json.dumps(value) for value in kept.values()]
+    return expression, params
 
 
 def _apply(profile: CustomerProfile, data: Mapping, *, replace_attributes: bool = False) -> None:

@@ -1,10 +1,9 @@
-import math
 import re
 
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
-from core.validators import is_clean_text, iter_json_scalars
+from core.validators import unstorable_json_problem
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 ATTRIBUTE_KEY_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -15,11 +14,16 @@ MAX_ATTRIBUTES = 200
 _email_validator = EmailValidator()
 
 
+def validate_email(value: str) -> None:
+    """The API's rule for an email (Django's EmailValidator, as DRF's EmailField applies it,
+    with its message); the CSV import calls it too, so a row the API would refuse is a bad
+    row with the API's message."""
+    _email_validator(value)
+
+
 def is_valid_email(value: str) -> bool:
-    """The API's rule for an email (Django's EmailValidator, as DRF's EmailField applies it);
-    the CSV import calls it too, so a row the API would refuse is a bad row."""
     try:
-        _email_validator(value)
+        validate_email(value)
     except ValidationError:
         return False
     return True
@@ -44,14 +48,19 @@ def is_valid_attribute_key(key: str) -> bool:
     )
 
 
+# core.validators' storability rule (the one audience metadata and rule values follow), worded
+# for attributes
+UNSTORABLE_ATTRIBUTE_MESSAGES = {
+    "text": "Attributes may not contain NUL characters or invalid Unicode.",
+    "number": "Attribute numbers must be finite.",
+    "integer": "Attribute whole numbers must fit in 64 bits.",
+}
+
+
 def _unstorable(value) -> str | None:
     """Why a JSON value cannot be stored, or None."""
-    for item in iter_json_scalars(value):
-        if isinstance(item, str) and not is_clean_text(item):
-            return "Attributes may not contain NUL characters or invalid Unicode."
-        if isinstance(item, float) and not math.isfinite(item):
-            return "Attribute numbers must be finite."
-    return None
+    problem = unstorable_json_problem(value)
+    return UNSTORABLE_ATTRIBUTE_MESSAGES[problem] if problem else None
 
 
 def validate_attributes(value) -> None:

@@ -1,12 +1,21 @@
 """Staff pages for audiences."""
 
+import re
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from audiences import services
 from audiences.models import Audience, AudienceGroup, AudienceRule
 from loyalty import services as loyalty_services
 from organizations.models import Role
-from tests.factories import AudienceFactory, CustomerProfileFactory
+from tests.factories import (
+    AudienceFactory,
+    AudienceGroupFactory,
+    AudienceImportFactory,
+    CustomerProfileFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -176,7 +185,7 @@ def test_upload_a_csv_from_the_audience_page_and_follow_it(
     assert response.status_code == 302
     assert response["Location"].endswith(f"/audienceimport/{imp.pk}/change/")
     page = editor.get(response["Location"]).content.decode()
-    assert "import-progress" in page and "is not a valid address" in page
+    assert "import-progress" in page and "Enter a valid email address." in page
     progress = editor.get(f"/admin/audiences/audienceimport/{imp.pk}/progress/").json()
     assert progress == {
         "status": "completed",
@@ -249,3 +258,64 @@ def test_removing_members_in_the_admin_recounts_the_audience(editor, organizatio
     assert response.status_code == 302
     audience.refresh_from_db()
     assert audience.member_count == 1 == audience.memberships.count()
+
+
+# -- list pages: a fixed number of queries, whatever the number of rows ------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _audience_rows(organization, count):
+    for _ in range(count):  # each with its own group, and a member
+        audience = AudienceFactory(
+            organization=organization, group=AudienceGroupFactory(organization=organization)
+        )
+        profile = CustomerProfileFactory(organization=organization)
+        services.add_members(audience=audience, integration_ids=[profile.integration_id])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        AUDIENCES,  # the group column
+        "/admin/audiences/audiencegroup/",  # the audience count column
+        "/admin/audiences/audiencemembership/",
+        "/admin/audiences/audienceimport/",
+    ],
+)
+def test_list_pages_do_not_query_per_row(editor, organization, url, django_assert_max_num_queries):
+    _audience_rows(organization, 1)
+    AudienceImportFactory(organization=organization, audience=Audience.objects.get())
+    one_row = _queries(editor, url)
+    _audience_rows(organization, 29)
+    for audience in Audience.objects.all()[:29]:
+        AudienceImportFactory(organization=organization, audience=audience)
+    with django_assert_max_num_queries(one_row):
+        response = editor.get(url)
+    assert response.context["cl"].result_count == 30
+
+
+def test_the_groups_list_counts_each_groups_audiences(editor, organization):
+    full = AudienceGroupFactory(organization=organization, name="Full")
+    AudienceGroupFactory(organization=organization, name="Empty")
+    AudienceFactory.create_batch(3, organization=organization, group=full)
+    page = editor.get("/admin/audiences/audiencegroup/?o=3").content.decode()  # by count
+    assert re.findall(r'class="field-audience_count">(\d+)<', page) == ["0", "3"]
+
+
+def test_a_counted_group_still_opens_and_deletes(editor, organization):
+    group = AudienceGroupFactory(organization=organization, name="Full")
+    audience = AudienceFactory(organization=organization, group=group)
+    groups = "/admin/audiences/audiencegroup/"
+    assert editor.get(f"{groups}{group.pk}/change/").status_code == 200
+    response = editor.post(
+        groups, {"action": "delete_selected", "_selected_action": [group.pk], "post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not AudienceGroup.objects.exists()
+    audience.refresh_from_db()
+    assert audience.group is None

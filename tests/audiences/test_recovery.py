@@ -12,7 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audiences import imports, recovery, services, tasks
+from audiences.imports import runner
 from audiences.models import Audience, AudienceImport, AudienceMembership, AudienceRefresh
+from audiences.services import refresh
 from organizations.models import Role
 from tests.factories import AudienceImportFactory, CustomerProfileFactory
 
@@ -30,7 +32,7 @@ class WorkerDied(BaseException):
 def _settings(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path
     settings.WORK_STALE_AFTER_SECONDS = 120
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 4)  # 11 rows: chunks of 4, 4 and 3
+    monkeypatch.setattr(runner, "CHUNK_SIZE", 4)  # 11 rows: chunks of 4, 4 and 3
 
 
 @pytest.fixture
@@ -296,7 +298,7 @@ def test_a_refresh_that_lost_its_claim_leaves_the_new_claim_alone(organization, 
         rules=[{"field": "email", "operator": "exists"}],
     )
     other = timezone.now() + dt.timedelta(seconds=1)
-    apply = services._apply_rule_diff
+    apply = refresh._apply_rule_diff
 
     def taken_over_meanwhile(audience, now):
         Audience.objects.filter(pk=audience.pk).update(
@@ -304,7 +306,7 @@ def test_a_refresh_that_lost_its_claim_leaves_the_new_claim_alone(organization, 
         )
         return apply(audience, now)
 
-    monkeypatch.setattr(services, "_apply_rule_diff", taken_over_meanwhile)
+    monkeypatch.setattr(refresh, "_apply_rule_diff", taken_over_meanwhile)
     assert services.refresh_audience(audience_id=audience.pk).status == "completed"
     audience.refresh_from_db()
     assert (audience.refresh_started_at, audience.refresh_heartbeat_at) == (other, other)
@@ -340,14 +342,14 @@ def test_a_long_refresh_stamps_its_heartbeat_while_its_transaction_is_open(
         rules=[{"field": "email", "operator": "exists"}],
     )
     seen = []
-    apply = services._apply_rule_diff
+    apply = refresh._apply_rule_diff
 
     def slow(audience, now):
         time.sleep(1.3)  # a long INSERT … SELECT
         seen.append(Audience.objects.values_list("refresh_heartbeat_at", flat=True).get())
         return apply(audience, now)
 
-    monkeypatch.setattr(services, "_apply_rule_diff", slow)
+    monkeypatch.setattr(refresh, "_apply_rule_diff", slow)
     started = timezone.now()
     assert services.refresh_audience(audience_id=audience.pk, now=started).status == "completed"
     assert seen[0] > started + dt.timedelta(seconds=0.4)  # committed by the thread meanwhile
