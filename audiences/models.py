@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import DatabaseKeptFields
 from organizations.models import Organization, TenantModel
 
 
@@ -43,7 +44,7 @@ class AudienceGroup(TenantModel):
         return self.name
 
 
-class Audience(TenantModel):
+class Audience(DatabaseKeptFields, TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -65,7 +66,9 @@ class Audience(TenantModel):
     # stamped by the running refresh while it works; a claim whose heartbeat is older than
     # WORK_STALE_AFTER_SECONDS is from a worker that stopped (audiences.recovery)
     refresh_heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # kept by database triggers (migration 0006): every insert and delete of a membership
     member_count = models.PositiveIntegerField(default=0, editable=False)
+    database_kept_fields = ("member_count",)
     # tier-range audiences (seed 000): members have start_value..end_value points in `program`
     order = models.PositiveIntegerField(null=True, blank=True)
     start_value = models.BigIntegerField(null=True, blank=True)

@@ -3,7 +3,7 @@
 from collections.abc import Iterable, Mapping, Sequence
 from operator import attrgetter
 
-from django.db import connection, models
+from django.db import connection, migrations, models
 from django.db.models import signals
 from django.db.models.base import ModelState
 
@@ -108,3 +108,109 @@ def insert_rows(model: type[models.Model], objects: Sequence[models.Model]) -> N
     for obj in objects:  # saved now, as bulk_create leaves them
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+# -- counts kept by the database ---------------------------------------------------------------
+
+
+class DatabaseKeptFields(models.Model):
+    """For models with columns that database triggers keep (`database_kept_fields`): saving an
+    existing row never writes them, so a stale instance cannot undo what the triggers did."""
+
+    database_kept_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in self.database_kept_fields
+            ]
+        super().save(*args, **kwargs)
+
+
+def row_count_triggers(
+    vendor: str, *, name: str, child: str, fk: str, parent: str, column: str
+) -> tuple[list[str], list[str]]:
+    """SQL (create, drop) for triggers that keep `parent.column` equal to the number of `child`
+    rows pointing at it through `fk`, whatever writes them (services, bulk inserts, COPY,
+    cascades). Rows never move from one parent to another, so UPDATE needs no trigger.
+
+    PostgreSQL: one statement-level trigger per INSERT/DELETE over its transition table, so a
+    50,000-row insert costs one grouped UPDATE; parents are locked in id order first, so two
+    writers never deadlock. SQLite: row-level triggers (the zero-setup default)."""
+    if vendor == "postgresql":
+        create, drop = [], []
+        for event, rows, sign in (("INSERT", "new_rows", "+"), ("DELETE", "old_rows", "-")):
+            function = f"{name}_{event.lower()}"
+            create.append(f"""
+                CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM 1 FROM {parent}
+                    WHERE id IN (SELECT DISTINCT {fk} FROM {rows}) ORDER BY id FOR UPDATE;
+                    UPDATE {parent} p SET {column} = p.{column} {sign} d.n
+                    FROM (SELECT {fk} AS parent_id, count(*) AS n FROM {rows} GROUP BY {fk}) d
+                    WHERE p.id = d.parent_id;
+                    RETURN NULL;
+                END $$
+            """)  # noqa: S608 (names from the migration, not input)
+            create.append(
+                f"CREATE TRIGGER {function} AFTER {event} ON {child} "
+                f"REFERENCING {'NEW' if event == 'INSERT' else 'OLD'} TABLE AS {rows} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
+            )
+            drop.append(f"DROP TRIGGER IF EXISTS {function} ON {child}")
+            drop.append(f"DROP FUNCTION IF EXISTS {function}()")
+        return create, drop
+    create, drop = [], []
+    for event, row, sign in (("INSERT", "NEW", "+"), ("DELETE", "OLD", "-")):
+        trigger = f"{name}_{event.lower()}"
+        update = f"UPDATE {parent} SET {column} = {column} {sign} 1 WHERE id = {row}.{fk}"  # noqa: S608
+        create.append(f"CREATE TRIGGER {trigger} AFTER {event} ON {child} BEGIN {update}; END")
+        drop.append(f"DROP TRIGGER IF EXISTS {trigger}")
+    return create, drop
+
+
+def recount_sql(*, child: str, fk: str, parent: str, column: str) -> str:
+    """One statement that sets every parent's count to its real number of rows."""
+    return (
+        f"UPDATE {parent} SET {column} = "  # noqa: S608
+        f"(SELECT count(*) FROM {child} WHERE {child}.{fk} = {parent}.id)"
+    )
+
+
+def count_kept_by_database(*, name: str, child: str, fk: str, parent: str, column: str):
+    """A migration operation installing `row_count_triggers` on the database at hand, after
+    setting every count right once."""
+
+    def forward(apps, schema_editor):
+        vendor = schema_editor.connection.vendor
+        create, _ = row_count_triggers(
+            vendor, name=name, child=child, fk=fk, parent=parent, column=column
+        )
+        schema_editor.execute(
+            recount_sql(child=child, fk=fk, parent=parent, column=column), params=None
+        )
+        for statement in create:
+            schema_editor.execute(statement, params=None)
+
+    def backward(apps, schema_editor):
+        _, drop = row_count_triggers(
+            schema_editor.connection.vendor,
+            name=name,
+            child=child,
+            fk=fk,
+            parent=parent,
+            column=column,
+        )
+        for statement in drop:
+            schema_editor.execute(statement, params=None)
+
+    return migrations.RunPython(forward, backward)

@@ -10,7 +10,6 @@ from django.utils import timezone
 from core.errors import BatchValidationError
 from organizations.models import Organization
 
-from .hooks import profiles_deleting
 from .models import CustomerProfile
 from .validators import is_valid_attribute_key
 
@@ -199,13 +198,10 @@ def delete_customer_profile(*, profile: CustomerProfile) -> None:
 
 @transaction.atomic
 def delete_customer_profiles(*, profiles) -> int:
-    """Delete a set of profiles (already scoped by the caller). The apps that keep counts of
-    profiles (audiences, member groups) recount through the `profiles_deleting` hook."""
-    after = [then for then in profiles_deleting(profiles=profiles) if then is not None]
+    """Delete a set of profiles (already scoped by the caller). Counts of profiles kept by
+    other apps (audience and group sizes) follow by database triggers."""
     deleted = profiles.count()
     profiles.delete()
-    for then in after:
-        then()
     return deleted
 
 

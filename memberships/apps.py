@@ -7,17 +7,11 @@ class MembershipsConfig(AppConfig):
     def ready(self):
         from audiences.hooks import audience_refreshed
         from audiences.rules import register_rule_field
-        from customers.hooks import profiles_deleting
         from organizations.hooks import organization_created
 
         from .rule_fields import MEMBER_GROUPS, MEMBERSHIP_STATE
-        from .services import (
-            all_members_group,
-            follow_audience_groups,
-            recount_after_profiles_deleted,
-        )
+        from .services import all_members_group, follow_audience_groups
 
-        profiles_deleting.register(recount_after_profiles_deleted)
         audience_refreshed.register(follow_audience_groups)
         register_rule_field(MEMBERSHIP_STATE)
         register_rule_field(MEMBER_GROUPS)

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.db import DatabaseKeptFields
 from organizations.models import TenantModel
 
 
@@ -70,7 +71,7 @@ class LoyaltyMembership(TenantModel):
         return "deleted" if self.deleted_at else "active"
 
 
-class MembersGroup(TenantModel):
+class MembersGroup(DatabaseKeptFields, TenantModel):
     """A group of customers: manual (members by hand), automatic (members follow an audience)
     or system (kept by the system, e.g. "All members"; read-only through the API)."""
 
@@ -92,7 +93,9 @@ class MembersGroup(TenantModel):
     audience_conditions = models.JSONField(
         default=list, blank=True, help_text="Audience rules; a backing audience is created."
     )
+    # kept by database triggers (migration 0004): every insert and delete of a group member
     members_count = models.PositiveIntegerField(default=0, editable=False)
+    database_kept_fields = ("members_count",)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

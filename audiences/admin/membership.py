@@ -1,5 +1,5 @@
 """Audience members: browse and search them (open from an audience for that audience's members);
-removing them goes through the service that recounts the audiences."""
+removing them goes through the service (member_count follows by database triggers)."""
 
 from django.contrib import admin
 

@@ -13,7 +13,6 @@ from customers.models import CustomerProfile
 
 from .. import recovery
 from ..models import AudienceImport, AudienceImportSeen, AudienceMembership
-from ..services.members import recount_members
 from ..sql import db_uuid
 from ..uploads import check_upload_limits
 from .reader import ImportFileError, chunks, count_rows, read_layout
@@ -79,8 +78,6 @@ def run_import(
     if imp.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
         return imp
     if imp.cancel_requested:
-        if imp.chunks_done:  # a resumed import cancelled before its new run started
-            recount_members(audience_ids=[imp.audience_id])
         return _finish(imp, Status.CANCELLED)
     if not recovery.claim_import(import_id=imp.pk, token=token):
         return imp  # another run holds it and is alive
@@ -153,11 +150,9 @@ def _run(imp: AudienceImport, token, chunk_size: int, after_chunk) -> AudienceIm
         if imp.status != Status.RUNNING or not recovery.holds_import(imp, token):
             return imp
         if imp.cancel_requested:
-            recount_members(audience_ids=[imp.audience_id])
             return _finish(imp, Status.CANCELLED)
         if imp.mode == AudienceImport.Mode.REPLACE and imp.imported:
             _replace_members(imp)  # (a file with no good row never empties the audience)
-        recount_members(audience_ids=[imp.audience_id])
         imp = _finish(imp, Status.COMPLETED)
     _refresh_statistics(imp)
     return imp

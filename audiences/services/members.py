@@ -55,10 +55,6 @@ def _create_memberships(*, organization_id, pairs: Iterable[tuple], source: str,
     )
 
 
-def _recount(audience: Audience) -> None:
-    Audience.objects.filter(pk=audience.pk).update(member_count=audience.memberships.count())
-
-
 @transaction.atomic
 def add_members(
     *, audience: Audience, integration_ids: Sequence[str], source: str = Source.API, now=None
@@ -83,7 +79,6 @@ def add_members(
         source=source,
         now=now,
     )
-    _recount(audience)
     return len(new)
 
 
@@ -94,7 +89,6 @@ def remove_members(*, audience: Audience, integration_ids: Sequence[str]) -> int
     known = _profiles_by_integration_id(audience.organization, integration_ids)
     _unknown_errors(integration_ids, known)
     removed, _ = audience.memberships.filter(profile_id__in=list(known.values())).delete()
-    _recount(audience)
     return removed
 
 
@@ -102,7 +96,6 @@ def remove_members(*, audience: Audience, integration_ids: Sequence[str]) -> int
 def clear_members(*, audience: Audience) -> int:
     """Remove every member (rule members come back at the next refresh if rules match)."""
     removed, _ = audience.memberships.all().delete()
-    _recount(audience)
     return removed
 
 
@@ -163,8 +156,6 @@ def update_customer_audiences(*, organization: Organization, items: Sequence[Map
         now=now,
     )
     added = len(new)
-    for audience in audiences.values():
-        _recount(audience)
     return {"added": added, "removed": removed}
 
 
@@ -191,30 +182,9 @@ def set_member_attributes(*, audience: Audience, attributes: Mapping) -> int:
         return cursor.rowcount
 
 
-# -- counts -----------------------------------------------------------------------------------
-
-
-def _audience_ids(memberships) -> set:
-    return set(memberships.values_list("audience_id", flat=True).distinct())
-
-
-def recount_after_profiles_deleted(*, profiles):
-    """customers' `profiles_deleting` hook: the audiences these profiles were in are
-    recounted once they are gone."""
-    audience_ids = _audience_ids(AudienceMembership.objects.filter(profile__in=profiles))
-    return lambda: recount_members(audience_ids=audience_ids)
-
-
 @transaction.atomic
 def delete_audience_memberships(*, memberships) -> int:
-    """Remove these memberships (a queryset, already scoped) and recount their audiences."""
-    audience_ids = _audience_ids(memberships)
+    """Remove these memberships (a queryset, already scoped); the audiences' member_count
+    follows by itself (database triggers)."""
     deleted, _ = memberships.delete()
-    recount_members(audience_ids=audience_ids)
     return deleted
-
-
-def recount_members(*, audience_ids) -> None:
-    """Bring member_count up to date (after profiles were deleted, for instance)."""
-    for audience in Audience.objects.filter(pk__in=list(audience_ids)):
-        _recount(audience)

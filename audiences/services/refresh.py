@@ -105,11 +105,11 @@ def refresh_audience(*, audience_id, now: dt.datetime | None = None) -> Audience
         ):
             audience = Audience.objects.select_related("organization").get(pk=audience_id)
             added, removed = _apply_rule_diff(audience, now)
-            audience.member_count = audience.memberships.count()
+            # kept by the database's triggers as the diff ran
+            audience.refresh_from_db(fields=["member_count"])
             audience.last_refreshed_at = now
             schedule_next_refresh(audience, now)
             Audience.objects.filter(pk=audience_id).update(
-                member_count=audience.member_count,
                 last_refreshed_at=now,
                 next_refresh_at=audience.next_refresh_at,
                 # released only if still ours

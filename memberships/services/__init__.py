@@ -4,7 +4,7 @@
   the primary flag;
 - all_members.py: the system "All members" group, kept in step with enrolments;
 - groups.py: create, update and delete member groups, automatic groups following an
-  audience, recounts;
+  audience;
 - group_members.py: a manual group's members added or removed in bulk by identifier.
 
 Callers use this package (`from memberships import services`); the names below are its
@@ -17,8 +17,6 @@ from .groups import (
     delete_group,
     follow_audience,
     follow_audience_groups,
-    recount_after_profiles_deleted,
-    recount_groups,
     update_group,
 )
 from .memberships import (
@@ -46,8 +44,6 @@ __all__ = [
     "follow_audience",
     "follow_audience_groups",
     "join_all_members_group",
-    "recount_after_profiles_deleted",
-    "recount_groups",
     "remove_group_members",
     "sync_all_members_group",
     "update_group",

@@ -1,9 +1,8 @@
 """The system "All members" group of each organization: every profile with an enrolled,
 active loyalty membership. Kept in step by the membership services with set-based SQL; its
-members_count moves by what each statement changed (no recount of a million members)."""
+members_count is kept by the database (triggers: memberships migration 0004)."""
 
 from django.db import connection
-from django.db.models import F
 from django.utils import timezone
 
 from core.lookups import any_of_sql
@@ -30,15 +29,9 @@ def all_members_group(organization: Organization) -> MembersGroup:
     return group
 
 
-def _move_count(group: MembersGroup, delta: int) -> None:
-    if delta:
-        MembersGroup.objects.filter(pk=group.pk).update(members_count=F("members_count") + delta)
-
-
 def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
     """Keep the system "All members" group equal to the profiles with an enrolled, active
-    membership, for `profile_ids`: two set-based statements, and the count moves by what
-    they changed."""
+    membership, for `profile_ids`: two set-based statements."""
     if not profile_ids:
         return
     group = all_members_group(organization)
@@ -57,7 +50,6 @@ def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
             f"AND NOT EXISTS ({enrolled.format(target=MEMBERS)})",
             [group_id, *scope_params, org_id],
         )
-        removed = cursor.rowcount
         cursor.execute(
             f"{INSERT_MEMBERS} SELECT DISTINCT %s, %s, profile_id, %s FROM {memberships} src "  # noqa: S608
             "WHERE organization_id = %s AND state = 'enrolled' AND deleted_at IS NULL"
@@ -65,8 +57,6 @@ def sync_all_members_group(*, organization: Organization, profile_ids) -> None:
             "AND gm.profile_id = src.profile_id) ON CONFLICT DO NOTHING",
             [org_id, group_id, now, org_id, *scope_params, group_id],
         )
-        added = cursor.rowcount
-    _move_count(group, added - removed)
 
 
 def join_all_members_group(*, organization: Organization, profile_ids) -> None:
@@ -90,5 +80,3 @@ def join_all_members_group(*, organization: Organization, profile_ids) -> None:
                 f"{INSERT_MEMBERS} VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                 [(org_id, group_id, db_uuid(p), added_at) for p in profile_ids],
             )
-        added = cursor.rowcount  # rows inserted (summed over executemany on SQLite)
-    _move_count(group, added)

@@ -11,7 +11,7 @@ from core.errors import ConflictError
 from customers.models import CustomerProfile
 from memberships.models import MembersGroup, MembersGroupMember
 
-from .groups import assert_editable, recount_groups
+from .groups import assert_editable
 
 IDENTIFIERS_LIMIT = 10_000
 
@@ -62,7 +62,6 @@ def add_group_members(*, group: MembersGroup, identifier_type: str, identifiers)
         ],
         ignore_conflicts=True,
     )
-    recount_groups(group_ids=[group.pk])
     return {"added": len(new), "already_members": len(existing), "unknown": unknown}
 
 
@@ -70,5 +69,4 @@ def add_group_members(*, group: MembersGroup, identifier_type: str, identifiers)
 def remove_group_members(*, group: MembersGroup, identifier_type: str, identifiers) -> dict:
     profile_ids, unknown = _bulk_members(group, identifier_type, identifiers)
     removed, _ = group.members.filter(profile_id__any=profile_ids).delete()
-    recount_groups(group_ids=[group.pk])
     return {"removed": removed, "unknown": unknown}

@@ -1,18 +1,16 @@
 """Member groups: create, update and delete manual groups; automatic groups follow an
-audience (its members become theirs, set-based, after each refresh); counts are recounted in
-one statement. System groups are kept by the system (all_members.py)."""
+audience (its members become theirs, set-based, after each refresh); members_count is kept by
+the database (triggers). System groups are kept by the system (all_members.py)."""
 
 from collections.abc import Mapping
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from audiences import services as audience_services
 from audiences.models import Audience, AudienceMembership
-from memberships.models import MembersGroup, MembersGroupMember
+from memberships.models import MembersGroup
 from organizations.models import Organization
 
 from ._sql import INSERT_MEMBERS, MEMBERS, db_uuid
@@ -107,7 +105,6 @@ def follow_audience(*, group: MembersGroup) -> None:
             "WHERE m.group_id = %s AND m.profile_id = a.profile_id) ON CONFLICT DO NOTHING",
             [db_uuid(group.organization_id), group_id, now, audience_id, group_id],
         )
-    recount_groups(group_ids=[group.pk])
 
 
 def follow_audience_groups(*, audience_id) -> int:
@@ -117,29 +114,3 @@ def follow_audience_groups(*, audience_id) -> int:
     for group in groups:
         follow_audience(group=group)
     return len(groups)
-
-
-def recount_groups(*, group_ids) -> None:
-    """Set members_count to the groups' real sizes, in one statement (after a change to their
-    members, or after members left without the group's services: deleted profiles)."""
-    size = (
-        MembersGroupMember.objects.filter(group_id=OuterRef("pk"))
-        .order_by()
-        .values("group_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    MembersGroup.objects.filter(pk__any=list(group_ids)).update(
-        members_count=Coalesce(Subquery(size), 0)
-    )
-
-
-def recount_after_profiles_deleted(*, profiles):
-    """customers' `profiles_deleting` hook: the member groups these profiles were in are
-    recounted once they are gone."""
-    group_ids = set(
-        MembersGroupMember.objects.filter(profile__in=profiles)
-        .values_list("group_id", flat=True)
-        .distinct()
-    )
-    return lambda: recount_groups(group_ids=group_ids)
