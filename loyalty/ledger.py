@@ -136,6 +136,60 @@ def _validity(program: LoyaltyProgram, now: dt.datetime, activates_at, expires_a
     return activates_at, expires_at
 
 
+@dataclass(frozen=True)
+class _Write:
+    """What an earn and a spend share: whose points, in which subledger, as what kind, why,
+    by whom and when; and the steps both take."""
+
+    program: LoyaltyProgram
+    profile: CustomerProfile | None
+    card: LoyaltyCard | None
+    subledger_id: str
+    kind: str
+    reason: str
+    reference: str
+    actor: Actor
+    now: dt.datetime
+
+    def check(self, amount, kinds, verb: str) -> None:
+        """What every write checks first: the owner, the subledger, the amount, the kind."""
+        _check_owner(self.program, self.profile, self.card)
+        _check_subledger(self.program, self.subledger_id)
+        _check_amount(amount)
+        if self.kind not in kinds:
+            raise ValidationError({"kind": f"Points cannot be {verb} as “{self.kind}”."})
+
+    def open(self, amount: int) -> tuple[PointsAccount, PointsTransaction | None]:
+        """Lock the account for a write of `amount` (signed). A retry of a write with the same
+        `reference` gets that transaction back and nothing else happens; otherwise the account
+        is settled first, so its counters and lots are exact now."""
+        account = lock_account(
+            program=self.program,
+            profile=self.profile,
+            card=self.card,
+            subledger_id=self.subledger_id,
+        )
+        existing = _existing_for_reference(self.program, self.reference, account, amount, self.kind)
+        if existing is None:
+            settle_account(account, now=self.now)
+        return account, existing
+
+    def record(self, account: PointsAccount, amount: int, **fields) -> PointsTransaction:
+        return _record(
+            organization_id=self.program.organization_id,
+            program=self.program,
+            account=account,
+            amount=amount,
+            kind=self.kind,
+            reason=self.reason,
+            reference=self.reference,
+            **fields,
+            created_by=self.actor.user,
+            api_key=self.actor.api_key,
+            created_at=self.now,
+        )
+
+
 @transaction.atomic
 def earn_points(
     *,
@@ -155,34 +209,25 @@ def earn_points(
     """Add `amount` points: pending until `activates_at` (default: now + the program's
     pending days), active until `expires_at` (default: activation + the validity days)."""
     now = now or timezone.now()
-    _check_owner(program, profile, card)
-    _check_subledger(program, subledger_id)
-    _check_amount(amount)
-    if kind not in EARN_KINDS:
-        raise ValidationError({"kind": f"Points cannot be earned as “{kind}”."})
-    activates_at, expires_at = _validity(program, now, activates_at, expires_at)
-    if expires_at is not None and expires_at <= now:
-        raise ValidationError({"expires_at": "Points cannot be earned already expired."})
-    account = lock_account(program=program, profile=profile, card=card, subledger_id=subledger_id)
-    existing = _existing_for_reference(program, reference, account, amount, kind)
-    if existing is not None:
-        return existing
-    settle_account(account, now=now)
-    actor = actor or Actor()
-    txn = _record(
-        organization_id=program.organization_id,
+    write = _Write(
         program=program,
-        account=account,
-        amount=amount,
+        profile=profile,
+        card=card,
+        subledger_id=subledger_id,
         kind=kind,
         reason=reason,
         reference=reference,
-        activates_at=activates_at,
-        expires_at=expires_at,
-        created_by=actor.user,
-        api_key=actor.api_key,
-        created_at=now,
+        actor=actor or Actor(),
+        now=now,
     )
+    write.check(amount, EARN_KINDS, "earned")
+    activates_at, expires_at = _validity(program, now, activates_at, expires_at)
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": "Points cannot be earned already expired."})
+    account, existing = write.open(amount)
+    if existing is not None:
+        return existing
+    txn = write.record(account, amount, activates_at=activates_at, expires_at=expires_at)
     active_now = activates_at <= now
     lot = PointsLot(
         organization_id=program.organization_id,
@@ -230,16 +275,21 @@ def spend_points(
     an allowed overdraft is covered by the next points that become active.
     """
     now = now or timezone.now()
-    _check_owner(program, profile, card)
-    _check_subledger(program, subledger_id)
-    _check_amount(amount)
-    if kind not in SPEND_KINDS:
-        raise ValidationError({"kind": f"Points cannot be spent as “{kind}”."})
-    account = lock_account(program=program, profile=profile, card=card, subledger_id=subledger_id)
-    existing = _existing_for_reference(program, reference, account, -amount, kind)
+    write = _Write(
+        program=program,
+        profile=profile,
+        card=card,
+        subledger_id=subledger_id,
+        kind=kind,
+        reason=reason,
+        reference=reference,
+        actor=actor or Actor(),
+        now=now,
+    )
+    write.check(amount, SPEND_KINDS, "spent")
+    account, existing = write.open(-amount)
     if existing is not None:
         return existing
-    settle_account(account, now=now)
     if amount > account.active_points and not program.allow_negative_balance:
         raise InsufficientPoints(
             {
@@ -247,19 +297,7 @@ def spend_points(
                 f"cannot spend {amount:,}."
             }
         )
-    actor = actor or Actor()
-    txn = _record(
-        organization_id=program.organization_id,
-        program=program,
-        account=account,
-        amount=-amount,
-        kind=kind,
-        reason=reason,
-        reference=reference,
-        created_by=actor.user,
-        api_key=actor.api_key,
-        created_at=now,
-    )
+    txn = write.record(account, -amount)
     lots = (
         PointsLot.objects.filter(account=account, counted_as="active", remaining__gt=0)
         .order_by(F("expires_at").asc(nulls_last=True), "id")

@@ -28,6 +28,12 @@ from organizations.models import TenantModel
 MAX_DAYS = 36_500  # a hundred years: further than any program plans, well inside datetime
 
 
+def listing_index(name: str) -> models.Index:
+    """The index that serves an organization's list, newest first: the API's cursor
+    pagination orders by (created_at, id) within the organization."""
+    return models.Index(fields=["organization", "created_at", "id"], name=name)
+
+
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/Paris, UTC).")
@@ -74,11 +80,7 @@ class LoyaltyProgram(TenantModel):
 
     class Meta:
         verbose_name = "loyalty program"
-        indexes = [
-            models.Index(
-                fields=["organization", "created_at", "id"], name="program_org_created_idx"
-            )
-        ]
+        indexes = [listing_index("program_org_created_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -104,9 +106,7 @@ class LoyaltyCard(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["program", "identifier"], name="uniq_card_identifier")
         ]
-        indexes = [
-            models.Index(fields=["organization", "created_at", "id"], name="card_org_created_idx")
-        ]
+        indexes = [listing_index("card_org_created_idx")]
 
     def __str__(self) -> str:
         return self.identifier
@@ -220,11 +220,7 @@ class TierStructure(TenantModel):
                 name="point_earned_iff_type",
             ),
         ]
-        indexes = [
-            models.Index(
-                fields=["organization", "created_at", "id"], name="structure_org_created_idx"
-            )
-        ]
+        indexes = [listing_index("structure_org_created_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -259,9 +255,7 @@ class Tier(TenantModel):
             # On PostgreSQL ranges are also kept apart by an exclusion constraint
             # (migration 0002, `tier_ranges_do_not_overlap`).
         ]
-        indexes = [
-            models.Index(fields=["organization", "created_at", "id"], name="tier_org_created_idx")
-        ]
+        indexes = [listing_index("tier_org_created_idx")]
 
     def __str__(self) -> str:
         return self.name
@@ -370,7 +364,7 @@ class PointsTransaction(TenantModel):
         ]
         indexes = [
             models.Index(fields=["account", "created_at", "id"], name="txn_account_created_idx"),
-            models.Index(fields=["organization", "created_at", "id"], name="txn_org_created_idx"),
+            listing_index("txn_org_created_idx"),
         ]
 
     def __str__(self) -> str:

@@ -148,6 +148,11 @@ ENDPOINTS = [
         create=lambda org: {"name": "Coffee club"},
         update=lambda obj: {"name": "Coffee club, renamed"},
     ),
+    # nested under a program (loyalty/api/routing.py): lists of cards and ledgers are checked in
+    # NESTED_LISTS below, by URL
+    Endpoint("loyalty-card"),
+    Endpoint("loyalty-profile-ledger"),
+    Endpoint("loyalty-card-ledger"),
     Endpoint(
         "tier-structure",
         make=_structures,

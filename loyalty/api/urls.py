@@ -1,7 +1,24 @@
-from .views import LoyaltyProgramViewSet, TierStructureViewSet, TierViewSet
+from .routing import program_routes
+from .views import (
+    CardLedgerViewSet,
+    LoyaltyCardViewSet,
+    LoyaltyProgramViewSet,
+    ProfileLedgerViewSet,
+    TierStructureViewSet,
+    TierViewSet,
+)
 
 routes = [
-    ("loyalty-programs", LoyaltyProgramViewSet, "loyalty-program"),
+    *program_routes(
+        LoyaltyProgramViewSet,
+        "loyalty-program",
+        nested={
+            "loyalty-card": LoyaltyCardViewSet,
+            # one ledger viewset, made for each kind of owner
+            "loyalty-profile-ledger": ProfileLedgerViewSet,
+            "loyalty-card-ledger": CardLedgerViewSet,
+        },
+    ),
     ("tier-structures", TierStructureViewSet, "tier-structure"),
     ("tiers", TierViewSet, "tier"),
 ]

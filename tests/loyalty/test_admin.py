@@ -2,11 +2,13 @@
 program's balances lookup and manual adjustment."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from loyalty import ledger, services
 from loyalty.models import PointsTransaction, Tier, TierStructure
 from organizations.models import Role
-from tests.factories import CustomerProfileFactory, LoyaltyProgramFactory
+from tests.factories import CustomerProfileFactory, LoyaltyCardFactory, LoyaltyProgramFactory
 
 from .conftest import BRONZE_SILVER_GOLD
 
@@ -199,3 +201,65 @@ def test_program_admin_pages_render(editor, program, organization):
     page = editor.get(f"/admin/loyalty/loyaltyprogram/{card_program.pk}/change/")
     assert "C-77" in page.content.decode()
     assert editor.get("/admin/loyalty/pointstransaction/").status_code == 200
+
+
+# -- the same number of queries whatever the number of rows -----------------------------------
+
+
+def _queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries.captured_queries)
+
+
+def _grow(organization, n):
+    """n tier structures (two tiers each), and n profiles and n cards with points."""
+    for _ in range(n):
+        program = LoyaltyProgramFactory(organization=organization)
+        services.create_tier_structure(
+            program=program, data={"name": "Tiers"}, tiers=BRONZE_SILVER_GOLD[:2]
+        )
+        profile = CustomerProfileFactory(organization=organization)
+        ledger.earn_points(program=program, profile=profile, amount=5)
+        card = LoyaltyCardFactory(organization=organization)
+        card.profiles.add(profile)
+        ledger.earn_points(program=card.program, card=card, amount=5)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [STRUCTURES, "/admin/loyalty/loyaltyprogram/", "/admin/loyalty/pointstransaction/"],
+)
+def test_changelist_queries_do_not_grow_with_rows(editor, organization, url):
+    _grow(organization, 1)
+    editor.get(url)  # the session's first page
+    one = _queries(editor, url)
+    _grow(organization, 20)
+    assert _queries(editor, url) == one
+
+
+def test_the_tier_count_column_is_the_structures_tier_count(editor, organization, program):
+    services.create_tier_structure(
+        program=program, data={"name": "Three"}, tiers=BRONZE_SILVER_GOLD
+    )
+    services.create_tier_structure(program=program, data={"name": "None"})
+    page = editor.get(STRUCTURES).content.decode()
+    assert '<td class="field-tier_count">3</td>' in page
+    assert '<td class="field-tier_count">0</td>' in page
+
+
+def test_the_cards_inline_queries_do_not_grow_with_cards(editor, organization):
+    program = LoyaltyProgramFactory(organization=organization, kind="card")
+
+    def add_cards(n):
+        for _ in range(n):
+            card = LoyaltyCardFactory(organization=organization, program=program)
+            card.profiles.add(CustomerProfileFactory(organization=organization))
+
+    url = f"/admin/loyalty/loyaltyprogram/{program.pk}/change/"
+    add_cards(1)
+    editor.get(url)
+    one = _queries(editor, url)
+    add_cards(20)
+    assert _queries(editor, url) == one

@@ -1,80 +1,16 @@
-"""Shapes of the loyalty API. Business rules live in the services; these check types."""
+"""Tier structures (Voucherify's nested payload) and their tiers, ladders and previews."""
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.serializers import ModelSerializer, OptionalFieldsMixin, QuerySerializer, Serializer
+from core.api.serializers import ModelSerializer, OptionalFieldsMixin, Serializer
 from loyalty.ledger import MAX_AMOUNT
-from loyalty.models import (
-    LoyaltyCard,
-    LoyaltyProgram,
-    PeriodUnit,
-    PointsLot,
-    PointsTransaction,
-    Tier,
-    TierChange,
-    TierStructure,
-)
+from loyalty.models import LoyaltyProgram, PeriodUnit, Tier, TierStructure
+from loyalty.services import DOWNGRADE_FIELDS, EXPIRATION_FIELDS, POINT_EARNED_FIELDS
+
+from .fields import ScopedPrimaryKeyField
 
 S = TierStructure
-
-
-class ScopedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
-    """A foreign key input limited to the request's organization: another tenant's id is
-    "does not exist", never a cross-tenant link."""
-
-    def run_validation(self, data=serializers.empty):
-        if data == "":  # DRF would read "" as null; the schema says an id (or null)
-            self.fail("incorrect_type", data_type="empty string")
-        return super().run_validation(data)
-
-    def get_queryset(self):
-        organization = self.context.get("organization")
-        queryset = super().get_queryset()
-        return (
-            queryset.none() if organization is None else queryset.filter(organization=organization)
-        )
-
-
-class LoyaltyProgramSerializer(ModelSerializer):
-    class Meta:
-        model = LoyaltyProgram
-        fields = (
-            "id",
-            "name",
-            "description",
-            "kind",
-            "points_validity_days",
-            "pending_days",
-            "allow_negative_balance",
-            "subledgers_allowed",
-            "timezone",
-            "status",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = ("id", "created_at", "updated_at")
-        extra_kwargs = {"name": {"max_length": 200}}
-
-
-class LoyaltyCardSerializer(ModelSerializer):
-    profiles = serializers.SlugRelatedField(slug_field="integration_id", many=True, read_only=True)
-
-    class Meta:
-        model = LoyaltyCard
-        fields = ("id", "program", "identifier", "status", "profiles", "created_at", "updated_at")
-        read_only_fields = ("id", "program", "profiles", "created_at", "updated_at")
-
-
-class LoyaltyCardUpdateSerializer(Serializer):
-    status = serializers.ChoiceField(choices=LoyaltyCard.Status.choices)
-
-
-class LinkProfileSerializer(Serializer):
-    integration_id = serializers.CharField(max_length=255)
-
-
-# -- tier structures --------------------------------------------------------------------------
 
 
 class PeriodSerializer(Serializer):
@@ -260,21 +196,9 @@ def structure_fields(data: dict) -> dict:
 
 # model column -> the API field that carries it
 STRUCTURE_ERROR_FIELDS = {
-    "point_earned_period_value": "point_earned",
-    "point_earned_period_unit": "point_earned",
-    "point_earned_type": "point_earned",
-    "expiration_type": "expiration",
-    "expiration_period_value": "expiration",
-    "expiration_period_unit": "expiration",
-    "calendar_dates": "expiration",
-    "sliding_earning_activity": "expiration",
-    "sliding_spending_activity": "expiration",
-    "sliding_custom_activity": "expiration",
-    "sliding_custom_activity_types": "expiration",
-    "downgrade_type": "downgrade",
-    "grace_period_value": "downgrade",
-    "grace_period_unit": "downgrade",
-    "grace_period_round_up": "downgrade",
+    **dict.fromkeys(POINT_EARNED_FIELDS, "point_earned"),
+    **dict.fromkeys(EXPIRATION_FIELDS, "expiration"),
+    **dict.fromkeys(DOWNGRADE_FIELDS, "downgrade"),
 }
 
 
@@ -369,143 +293,3 @@ class LadderRowSerializer(Serializer):
     tier = TierSerializer()
     range = serializers.CharField()
     members = serializers.IntegerField()
-
-
-# -- ledger -----------------------------------------------------------------------------------
-
-
-class PointsWriteSerializer(Serializer):
-    amount = serializers.IntegerField(min_value=1, max_value=MAX_AMOUNT)
-    subledger_id = serializers.CharField(
-        max_length=64, required=False, default="", allow_blank=True
-    )
-    reason = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-    reference = serializers.CharField(max_length=255, required=False, default="", allow_blank=True)
-
-
-class AddPointsSerializer(PointsWriteSerializer):
-    kind = serializers.ChoiceField(
-        choices=[
-            PointsTransaction.Kind.MANUAL,
-            PointsTransaction.Kind.SESSION,
-            PointsTransaction.Kind.IMPORT,
-        ],
-        default=PointsTransaction.Kind.MANUAL,
-    )
-    activates_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-
-class DeductPointsSerializer(PointsWriteSerializer):
-    kind = serializers.ChoiceField(
-        choices=[
-            PointsTransaction.Kind.REDEEM,
-            PointsTransaction.Kind.MANUAL,
-            PointsTransaction.Kind.SESSION,
-        ],
-        default=PointsTransaction.Kind.REDEEM,
-    )
-
-
-class PointsTransactionSerializer(ModelSerializer):
-    subledger_id = serializers.CharField(source="account.subledger_id")
-
-    class Meta:
-        model = PointsTransaction
-        fields = (
-            "id",
-            "program",
-            "subledger_id",
-            "amount",
-            "kind",
-            "reason",
-            "reference",
-            "activates_at",
-            "expires_at",
-            "created_at",
-        )
-        read_only_fields = fields
-
-
-class PointsLotSerializer(ModelSerializer):
-    subledger_id = serializers.CharField(source="account.subledger_id")
-    transaction = serializers.UUIDField(source="transaction_id")
-    status = serializers.SerializerMethodField()
-    unused = serializers.SerializerMethodField()
-
-    class Meta:
-        model = PointsLot
-        fields = (
-            "id",
-            "transaction",
-            "subledger_id",
-            "amount",
-            "unused",
-            "status",
-            "activates_at",
-            "expires_at",
-            "created_at",
-        )
-        read_only_fields = fields
-
-    def get_status(self, obj) -> str:
-        return self.context["status"]
-
-    def get_unused(self, obj) -> int:
-        # expired lots: what expired unspent (their `remaining` is 0 once settled)
-        if self.context["status"] == "expired":
-            return obj.amount - obj.spent_before_expiry
-        return obj.remaining
-
-
-class BalanceSerializer(Serializer):
-    active = serializers.IntegerField()
-    pending = serializers.IntegerField()
-    expired = serializers.IntegerField()
-    spent = serializers.IntegerField()
-    tentative = serializers.IntegerField()
-
-
-class BalancesSerializer(Serializer):
-    balance = BalanceSerializer(required=False)
-    subledger_balances = serializers.DictField(child=BalanceSerializer())
-
-
-class BalancesQuerySerializer(QuerySerializer):
-    end_date = serializers.DateTimeField(required=False)
-    subledger_id = serializers.ListField(
-        child=serializers.CharField(max_length=64, allow_blank=True), required=False
-    )
-
-
-class PointsQuerySerializer(QuerySerializer):
-    status = serializers.ChoiceField(
-        choices=[("active", "active"), ("pending", "pending"), ("expired", "expired")],
-        default="active",
-    )
-    subledger_id = serializers.ListField(
-        child=serializers.CharField(max_length=64, allow_blank=True), required=False
-    )
-
-
-class TransactionsQuerySerializer(QuerySerializer):
-    kind = serializers.ChoiceField(choices=PointsTransaction.Kind.choices, required=False)
-    start_date = serializers.DateTimeField(required=False)
-    end_date = serializers.DateTimeField(required=False)
-    subledger_id = serializers.ListField(
-        child=serializers.CharField(max_length=64, allow_blank=True), required=False
-    )
-
-
-class TierChangeSerializer(ModelSerializer):
-    from_tier = serializers.CharField(source="from_tier_name", allow_null=True)
-    to_tier = serializers.CharField(source="to_tier_name", allow_null=True)
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        return {k: (v if v != "" else None) for k, v in data.items()}
-
-    class Meta:
-        model = TierChange
-        fields = ("id", "structure", "from_tier", "to_tier", "reason", "points", "created_at")
-        read_only_fields = fields
