@@ -19,8 +19,15 @@ class AudienceImportFilter(FilterSet):
     # a plain UUID (not a model choice): another organization's audience id finds nothing,
     # exactly like an id that does not exist
     audience = django_filters.UUIDFilter(field_name="audience_id")
-    status = django_filters.ChoiceFilter(choices=AudienceImport.Status.choices)
+    status = django_filters.ChoiceFilter(
+        choices=[*AudienceImport.Status.choices, ("cancelled", "Deprecated spelling of canceled")],
+        method="filter_status",
+    )
 
     class Meta:
         model = AudienceImport
         fields = ("audience", "status")
+
+    def filter_status(self, queryset, name, value):
+        # "cancelled" was this status's spelling before the API settled on "canceled"
+        return queryset.filter(status="canceled" if value == "cancelled" else value)

@@ -33,10 +33,10 @@ def _save(group: AudienceGroup) -> AudienceGroup:
 
 
 def create_audience_group(
-    *, organization: Organization, name: str, kind: str = ""
+    *, organization: Organization, name: str, type: str = ""
 ) -> AudienceGroup:
     _check_name_free(organization_id=organization.pk, name=name)
-    return _save(AudienceGroup(organization=organization, name=name, kind=kind))
+    return _save(AudienceGroup(organization=organization, name=name, type=type))
 
 
 def update_audience_group(*, group: AudienceGroup, data: dict) -> AudienceGroup:
@@ -44,7 +44,7 @@ def update_audience_group(*, group: AudienceGroup, data: dict) -> AudienceGroup:
         _check_name_free(
             organization_id=group.organization_id, name=data["name"], exclude_pk=group.pk
         )
-    for field in ("name", "kind"):
+    for field in ("name", "type"):
         if field in data:
             setattr(group, field, data[field])
     return _save(group)

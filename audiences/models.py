@@ -26,7 +26,7 @@ def _staff_user() -> models.ForeignKey:
 class AudienceGroup(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
-    kind = models.CharField(
+    type = models.CharField(
         max_length=50, blank=True, help_text='What the group holds, e.g. "loyalty_tiers".'
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -256,7 +256,7 @@ class AudienceImport(TenantModel):
         RUNNING = "running", "Running"
         COMPLETED = "completed", "Completed"
         FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        CANCELED = "canceled", "Canceled"
 
     MAX_ERRORS_KEPT = 1000
 

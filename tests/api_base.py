@@ -153,6 +153,7 @@ ENDPOINTS = [
     Endpoint("loyalty-card"),
     Endpoint("loyalty-profile-ledger"),
     Endpoint("loyalty-card-ledger"),
+    Endpoint("loyalty-profile-ledger-deprecated"),  # the old profile/{integration_id}/ path
     Endpoint(
         "tier-structure",
         make=_structures,
@@ -276,12 +277,12 @@ def _earns(organization, n, state):
 
 def _profile_transactions(organization, n, state):
     program, profile = _earns(organization, n, state)
-    return f"/api/v1/loyalty-programs/{program.pk}/profile/{profile.integration_id}/transactions"
+    return f"/api/v1/loyalty-programs/{program.pk}/profiles/{profile.integration_id}/transactions"
 
 
 def _profile_points(organization, n, state):
     program, profile = _earns(organization, n, state)
-    return f"/api/v1/loyalty-programs/{program.pk}/profile/{profile.integration_id}/points"
+    return f"/api/v1/loyalty-programs/{program.pk}/profiles/{profile.integration_id}/points"
 
 
 def _card_transactions(organization, n, state):
@@ -311,7 +312,7 @@ def _tier_history(organization, n, state):
         )
         for _ in range(n)
     )
-    return f"/api/v1/loyalty-programs/{program.pk}/profile/{profile.integration_id}/tier-history"
+    return f"/api/v1/loyalty-programs/{program.pk}/profiles/{profile.integration_id}/tier-history"
 
 
 NESTED_LISTS = [

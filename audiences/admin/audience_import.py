@@ -20,7 +20,7 @@ from .base import ExtraViewsMixin
 FINISHED = (
     AudienceImport.Status.COMPLETED,
     AudienceImport.Status.FAILED,
-    AudienceImport.Status.CANCELLED,
+    AudienceImport.Status.CANCELED,
 )
 
 

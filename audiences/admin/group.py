@@ -64,7 +64,7 @@ class TierAudiencesForm(forms.Form):
 
 @admin.register(AudienceGroup)
 class AudienceGroupAdmin(ExtraViewsMixin, TenantAdmin):
-    list_display = ("name", "kind", "audience_count", "created_at")
+    list_display = ("name", "type", "audience_count", "created_at")
     search_fields = ("name",)
     change_list_template = "admin/audiences/audiencegroup/change_list.html"
     extra_views = (

@@ -11,15 +11,30 @@ from audiences.models import (
 )
 from audiences.rules import MAX_RULES, OPERATORS
 from audiences.services import MEMBERS_LIMIT
-from core.api.serializers import ModelSerializer, NonEmptyDictField, OptionalFieldsMixin, Serializer
+from core.api.serializers import (
+    ModelSerializer,
+    NonEmptyDictField,
+    OptionalFieldsMixin,
+    Serializer,
+    deprecated_alias,
+)
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from loyalty.models import LoyaltyProgram
 
 
 class AudienceGroupSerializer(ModelSerializer):
+    kind = deprecated_alias(
+        serializers.CharField,
+        of="type",
+        source="type",
+        max_length=50,
+        required=False,
+        allow_blank=True,
+    )
+
     class Meta:
         model = AudienceGroup
-        fields = ("id", "name", "kind", "created_at", "updated_at")
+        fields = ("id", "name", "type", "kind", "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
 
 
@@ -62,6 +77,8 @@ class AudienceSerializer(ModelSerializer):
     sync_sources = SyncSourceSerializer(many=True, read_only=True)
     created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
     updated_by = serializers.CharField(source="updated_by.username", default=None, allow_null=True)
+    members_count = serializers.IntegerField(source="member_count", read_only=True)
+    member_count = deprecated_alias(serializers.IntegerField, of="members_count", read_only=True)
 
     class Meta:
         model = Audience
@@ -77,6 +94,7 @@ class AudienceSerializer(ModelSerializer):
             "refresh_interval_seconds",
             "last_refreshed_at",
             "next_refresh_at",
+            "members_count",
             "member_count",
             "order",
             "start_value",
@@ -175,6 +193,9 @@ class MemberAttributesSerializer(Serializer):
 
 
 class RefreshLogSerializer(ModelSerializer):
+    members_count = serializers.IntegerField(source="member_count", read_only=True)
+    member_count = deprecated_alias(serializers.IntegerField, of="members_count", read_only=True)
+
     class Meta:
         model = AudienceRefresh
         fields = (
@@ -182,6 +203,7 @@ class RefreshLogSerializer(ModelSerializer):
             "status",
             "added",
             "removed",
+            "members_count",
             "member_count",
             "duration_ms",
             "error",

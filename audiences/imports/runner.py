@@ -58,7 +58,7 @@ def cancel_import(*, audience_import: AudienceImport) -> AudienceImport:
     if not updated:
         raise ConflictError(f"This import is {audience_import.status}; it cannot be cancelled.")
     AudienceImport.objects.filter(pk=audience_import.pk, status=Status.PENDING).update(
-        status=Status.CANCELLED, finished_at=timezone.now()
+        status=Status.CANCELED, finished_at=timezone.now()
     )
     audience_import.refresh_from_db()
     return audience_import
@@ -75,10 +75,10 @@ def run_import(
     works only while it holds the import (audiences.recovery), stamping a heartbeat as it
     goes. `after_chunk(k)` is a test hook."""
     imp = AudienceImport.objects.select_related("audience").get(pk=import_id)
-    if imp.status in (Status.COMPLETED, Status.FAILED, Status.CANCELLED):
+    if imp.status in (Status.COMPLETED, Status.FAILED, Status.CANCELED):
         return imp
     if imp.cancel_requested:
-        return _finish(imp, Status.CANCELLED)
+        return _finish(imp, Status.CANCELED)
     if not recovery.claim_import(import_id=imp.pk, token=token):
         return imp  # another run holds it and is alive
     imp.refresh_from_db()
@@ -150,7 +150,7 @@ def _run(imp: AudienceImport, token, chunk_size: int, after_chunk) -> AudienceIm
         if imp.status != Status.RUNNING or not recovery.holds_import(imp, token):
             return imp
         if imp.cancel_requested:
-            return _finish(imp, Status.CANCELLED)
+            return _finish(imp, Status.CANCELED)
         if imp.mode == AudienceImport.Mode.REPLACE and imp.imported:
             _replace_members(imp)  # (a file with no good row never empties the audience)
         imp = _finish(imp, Status.COMPLETED)

@@ -116,10 +116,10 @@ def delete_audience(*, audience: Audience) -> None:
     audience.delete()
 
 
-def get_or_create_group(*, organization: Organization, name: str, kind: str = "") -> AudienceGroup:
+def get_or_create_group(*, organization: Organization, name: str, type: str = "") -> AudienceGroup:
     group = AudienceGroup.objects.filter(organization=organization, name=name).first()
     if group is None:
-        group = AudienceGroup(organization=organization, name=name, kind=kind)
+        group = AudienceGroup(organization=organization, name=name, type=type)
         group.full_clean(exclude=["organization"], validate_unique=False)
         group.save()
     return group

@@ -48,7 +48,7 @@ def create_tier_audiences(
     program = program or _default_program(organization)
     if program.organization_id != organization.pk or program.kind != LoyaltyProgram.Kind.PROFILE:
         raise ValidationError({"program": "Choose a profile-based program of this organization."})
-    group = get_or_create_group(organization=organization, name=group_name, kind="loyalty_tiers")
+    group = get_or_create_group(organization=organization, name=group_name, type="loyalty_tiers")
     taken = group.audiences.exclude(start_value__isnull=True)
     existing = [Rung(a.name, a.order, a.start_value, a.end_value) for a in taken]
     if existing and (

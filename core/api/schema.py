@@ -148,6 +148,8 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         empty has `minItems: 1`, a ListSerializer's length limits, a non-blank string
         `minLength: 1`."""
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(schema, dict) and getattr(field, "deprecated_alias_of", None):
+            schema["deprecated"] = True  # core.api.serializers.deprecated_alias
         if not isinstance(schema, dict) or direction != "request":
             return schema
         for validator in getattr(field, "validators", ()):

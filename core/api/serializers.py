@@ -74,9 +74,28 @@ class StrictFieldsMixin:
                         error = _type_error(field, data[name])
                         if error:
                             errors[name] = error
+            for name, field in self.fields.items():
+                current = getattr(field, "deprecated_alias_of", None)
+                if name in data and current in data and data[name] != data[current]:
+                    errors[name] = [f"Send `{current}` or its old name `{name}`, not both."]
             if errors:
                 raise ValidationError(errors)
         return super().to_internal_value(data)
+
+
+def deprecated_alias(field_class: type[serializers.Field], *, of: str, **kwargs):
+    """A `field_class(**kwargs)` field under the old name of `of`, kept for one release after a
+    rename: answered beside it with the same value (give it the same `source`) and, where
+    writable, accepted instead of it. The schema marks it deprecated; the README lists every
+    alias and when it goes. (A subclass carries the mark: DRF copies fields by re-creating them
+    from their arguments.)"""
+    alias_class = type(
+        f"Deprecated{field_class.__name__}", (field_class,), {"deprecated_alias_of": of}
+    )
+    kwargs.setdefault(
+        "help_text", f"Deprecated: the old name of `{of}`; removed in the next release."
+    )
+    return alias_class(**kwargs)
 
 
 class Serializer(StrictFieldsMixin, serializers.Serializer):

@@ -167,7 +167,7 @@ def test_replace_mode_removes_imported_members_not_in_the_file(audience, organiz
 def test_cancel_a_pending_import(audience):
     imp = upload(audience, GOOD)
     imports.cancel_import(audience_import=imp)
-    assert run(imp).status == "cancelled"
+    assert run(imp).status == "canceled"
     assert not AudienceMembership.objects.exists()
 
 
@@ -179,7 +179,7 @@ def test_cancel_a_running_import_stops_after_the_current_chunk(audience):
             AudienceImport.objects.filter(pk=imp.pk).update(cancel_requested=True)
 
     imp = run(imp, chunk_size=4, after_chunk=cancel_after_first)
-    assert imp.status == "cancelled"
+    assert imp.status == "canceled"
     assert imp.processed == 4
     assert audience.memberships.count() == 4
 

@@ -138,7 +138,7 @@ def test_the_setting_decides_when_an_import_counts_as_stopped(audience, queued, 
     assert sweep(imp.heartbeat_at + dt.timedelta(seconds=11))["imports"] == 1
 
 
-@pytest.mark.parametrize("status", ["pending", "completed", "failed", "cancelled"])
+@pytest.mark.parametrize("status", ["pending", "completed", "failed", "canceled"])
 def test_imports_that_are_not_running_are_never_resumed(organization, queued, sweep, status):
     long_ago = timezone.now() - dt.timedelta(days=1)
     imp = AudienceImportFactory(organization=organization, status=status, heartbeat_at=long_ago)
@@ -195,7 +195,7 @@ def test_a_resumed_import_cancelled_before_its_new_run_keeps_counts_right(audien
     sweep(imp.heartbeat_at + STALE)
     imports.cancel_import(audience_import=imp)
     imp = imports.run_import(import_id=imp.pk, token=queued[0][2])
-    assert (imp.status, imp.processed) == ("cancelled", 8)
+    assert (imp.status, imp.processed) == ("canceled", 8)
     audience.refresh_from_db()
     assert audience.member_count == audience.memberships.count() == 8
 
