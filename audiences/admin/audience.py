@@ -17,7 +17,7 @@ from audiences.models import Audience, AudienceRefresh, AudienceRule, SyncSource
 from audiences.rules import OPERATORS, compile_rules
 from core.errors import ConflictError, PayloadTooLargeError
 from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, TenantInlinePermissions
-from organizations.tenancy import user_can_write
+from organizations.tenancy import Actor, user_can_write
 
 from .audience_import import ImportUploadForm
 from .base import ExtraViewsMixin
@@ -219,7 +219,7 @@ class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
                     audience=audience,
                     uploaded_file=form.cleaned_data["file"],
                     mode=form.cleaned_data["mode"],
-                    actor=request.user,
+                    actor=Actor(user=request.user),
                 )
             except PayloadTooLargeError as exc:
                 form.add_error("file", exc.message)
@@ -269,10 +269,12 @@ class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
         if not user_can_write(request.user, organization.pk):
             raise PermissionDenied
         if change:
-            saved = services.update_audience(audience=obj, data=data, actor=request.user)
+            saved = services.update_audience(
+                audience=obj, data=data, actor=Actor(user=request.user)
+            )
         else:
             saved = services.create_audience(
-                organization=organization, data=data, actor=request.user
+                organization=organization, data=data, actor=Actor(user=request.user)
             )
         obj.pk = saved.pk
         obj._state.adding = False
@@ -280,8 +282,12 @@ class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
             if isinstance(formset, RuleFormSet):
+                # the saved row, not the form's copy (which never had created_by set)
                 services.update_audience(
-                    audience=form.instance, data={}, rules=formset.rule_payloads()
+                    audience=Audience.objects.get(pk=form.instance.pk),
+                    data={},
+                    rules=formset.rule_payloads(),
+                    actor=Actor(user=request.user),
                 )
                 formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             elif formset.model is SyncSource:

@@ -14,6 +14,7 @@ from core.errors import ConflictError
 from loyalty.ledger import MAX_AMOUNT as MAX_POINTS
 from loyalty.models import LoyaltyProgram
 from organizations.admin_base import TenantAdmin, writable_organizations
+from organizations.tenancy import Actor
 
 from .base import ExtraViewsMixin
 
@@ -91,7 +92,7 @@ class AudienceGroupAdmin(ExtraViewsMixin, TenantAdmin):
                     group_name=form.cleaned_data["group_name"],
                     program=program,
                     tiers=form.cleaned_data["tiers"],
-                    actor=request.user,
+                    actor=Actor(user=request.user),
                 )
             except (ValidationError, ConflictError) as exc:
                 messages_ = exc.messages if isinstance(exc, ValidationError) else [exc.message]

@@ -16,7 +16,7 @@ from core.api.pagination import CreatedCursorPagination
 from core.api.schema import counts_response
 from core.errors import BatchValidationError
 from organizations.api.viewsets import TenantViewSet
-from organizations.tenancy import acting_user
+from organizations.tenancy import request_actor
 
 from . import serializers as s
 
@@ -88,7 +88,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         payload = dict(data.validated_data)
         rules = payload.pop("rules", [])
         audience = services.create_audience(
-            organization=self.organization, data=payload, rules=rules, actor=acting_user(request)
+            organization=self.organization, data=payload, rules=rules, actor=request_actor(request)
         )
         return Response(
             s.AudienceSerializer(self.reload(audience)).data, status=status.HTTP_201_CREATED
@@ -102,7 +102,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         payload = dict(data.validated_data)
         rules = payload.pop("rules", None)
         audience = services.update_audience(
-            audience=audience, data=payload, rules=rules, actor=acting_user(request)
+            audience=audience, data=payload, rules=rules, actor=request_actor(request)
         )
         return Response(s.AudienceSerializer(self.reload(audience)).data)
 
@@ -128,7 +128,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             group_name=payload["group_name"],
             program=payload.get("program"),
             tiers=payload["tiers"],
-            actor=acting_user(request),
+            actor=request_actor(request),
         )
         body = {"group": group, "audiences": [self.reload(a) for a in audiences]}
         return Response(s.LoyaltyTiersResultSerializer(body).data, status=status.HTTP_201_CREATED)
@@ -239,7 +239,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             audience=audience,
             uploaded_file=data.validated_data["file"],
             mode=data.validated_data["mode"],
-            actor=acting_user(request),
+            actor=request_actor(request),
         )
         url = reverse("audience-import-detail", args=[audience_import.pk], request=request)
         return Response(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.dispatch import enqueue
 from core.errors import ConflictError
 from customers.models import CustomerProfile
+from organizations.tenancy import Actor
 
 from .. import recovery
 from ..models import AudienceImport, AudienceImportSeen, AudienceMembership
@@ -28,7 +29,9 @@ logger = logging.getLogger(__name__)
 # -- requests ---------------------------------------------------------------------------------
 
 
-def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> AudienceImport:
+def start_import(
+    *, audience, uploaded_file, mode: str = "add", actor: Actor | None = None
+) -> AudienceImport:
     """Check the file's size limits, store it, create the pending import and queue its task
     (after commit). Over a limit is a PayloadTooLargeError, and nothing is stored."""
     if audience.archived:
@@ -40,7 +43,7 @@ def start_import(*, audience, uploaded_file, mode: str = "add", actor=None) -> A
             audience=audience,
             mode=mode,
             original_name=(getattr(uploaded_file, "name", "") or "")[:255],
-            created_by=actor,
+            created_by=actor.user if actor else None,
             run_token=uuid.uuid4(),
         )
         imp.file.save(f"{imp.pk}.csv", uploaded_file, save=False)

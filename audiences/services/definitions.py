@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.validators import unstorable_json_reason
 from organizations.models import Organization
+from organizations.tenancy import Actor
 
 from ..models import Audience, AudienceGroup, AudienceRule
 from ..rules import compile_rules
@@ -89,10 +90,11 @@ def create_audience(
     organization: Organization,
     data: Mapping,
     rules: Sequence[Mapping] = (),
-    actor=None,
+    actor: Actor | None = None,
     now: dt.datetime | None = None,
 ) -> Audience:
-    audience = Audience(organization=organization, created_by=actor, updated_by=actor)
+    user = actor.user if actor else None
+    audience = Audience(organization=organization, created_by=user, updated_by=user)
     return _save(audience, data, rules or None, now)
 
 
@@ -102,12 +104,12 @@ def update_audience(
     audience: Audience,
     data: Mapping,
     rules: Sequence[Mapping] | None = None,
-    actor=None,
+    actor: Actor | None = None,
     now: dt.datetime | None = None,
 ) -> Audience:
     """Change what `data` holds (rename, archive, interval…); `rules`, when given, replace
     the audience's rules (members follow at the next refresh)."""
-    audience.updated_by = actor or audience.updated_by
+    audience.updated_by = (actor.user if actor else None) or audience.updated_by
     return _save(audience, data, rules, now)
 
 

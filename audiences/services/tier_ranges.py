@@ -9,6 +9,7 @@ from core.errors import ConflictError
 from core.ranges import Rung, ladder_errors
 from loyalty.models import LoyaltyProgram
 from organizations.models import Organization
+from organizations.tenancy import Actor
 
 from ..models import Audience, AudienceGroup
 from .definitions import create_audience, get_or_create_group
@@ -36,7 +37,7 @@ def create_tier_audiences(
     group_name: str,
     tiers: Sequence[Mapping],
     program: LoyaltyProgram | None = None,
-    actor=None,
+    actor: Actor | None = None,
 ) -> tuple[AudienceGroup, list[Audience]]:
     """One group and one rule-based audience per tier (members: start_value..end_value points
     in `program`), all or nothing. Overlapping ranges or repeated orders → 400 naming both."""

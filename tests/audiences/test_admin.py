@@ -24,7 +24,8 @@ AUDIENCES = "/admin/audiences/audience/"
 
 @pytest.fixture
 def editor(client, organization, staff_user_factory):
-    client.force_login(staff_user_factory(organization, role=Role.EDITOR))
+    client.user = staff_user_factory(organization, role=Role.EDITOR)
+    client.force_login(client.user)
     return client
 
 
@@ -72,6 +73,8 @@ def test_create_audience_with_rules_inline(editor, organization):
     assert list(audience.rules.values_list("field", "operator", "values")) == [
         ("attributes.city", "eq", ["Leeds"])
     ]
+    # the acting staff user is recorded (organizations.tenancy.Actor, as the API records it)
+    assert audience.created_by.username == audience.updated_by.username == editor.user.username
 
 
 def test_bad_rule_is_shown_on_the_page(editor, organization):
