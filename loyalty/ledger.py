@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.errors import ConflictError
 from customers.models import CustomerProfile
+from organizations.tenancy import Actor
 
 from .models import (
     LoyaltyCard,
@@ -36,12 +37,6 @@ SPEND_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.IMPORT, Kind.REDEEM}
 
 class InsufficientPoints(ValidationError):
     pass
-
-
-@dataclass(frozen=True)
-class Actor:
-    user: object | None = None
-    api_key: object | None = None
 
 
 def _check_owner(program: LoyaltyProgram, profile, card) -> None:

@@ -285,13 +285,21 @@ def _profile_points(organization, n, state):
     return f"/api/v1/loyalty-programs/{program.pk}/profiles/{profile.integration_id}/points"
 
 
-def _card_transactions(organization, n, state):
+def _card_earns(organization, n, state):
     if "card" not in state:
         state["card"] = f.LoyaltyCardFactory(organization=organization)
     card = state["card"]
     for _ in range(n):
         ledger.earn_points(program=card.program, card=card, amount=10)
-    return f"/api/v1/loyalty-programs/{card.program.pk}/cards/{card.identifier}/transactions"
+    return f"/api/v1/loyalty-programs/{card.program.pk}/cards/{card.identifier}"
+
+
+def _card_transactions(organization, n, state):
+    return f"{_card_earns(organization, n, state)}/transactions"
+
+
+def _card_points(organization, n, state):
+    return f"{_card_earns(organization, n, state)}/points"
 
 
 def _tier_history(organization, n, state):
@@ -322,5 +330,6 @@ NESTED_LISTS = [
     NestedList("profile transactions", _profile_transactions),
     NestedList("profile points", _profile_points),
     NestedList("card transactions", _card_transactions),
+    NestedList("card points", _card_points),
     NestedList("profile tier history", _tier_history),
 ]

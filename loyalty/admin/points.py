@@ -9,6 +9,7 @@ from django.urls import path, reverse
 
 from loyalty import ledger, owners, selectors
 from loyalty.models import LoyaltyProgram, PointsTransaction
+from organizations.tenancy import request_actor
 
 from .forms import AdjustPointsForm
 
@@ -59,7 +60,7 @@ class ProgramPointsMixin:
                         amount=data["amount"],
                         reason=data["reason"],
                         subledger_id=data["subledger_id"],
-                        actor=ledger.Actor(user=request.user),
+                        actor=request_actor(request),
                         **find_owner(program, data["owner"]),
                     )
                 except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 The viewsets of a program's cards and of the ledgers of its profiles and cards are keyed by
 the program: their routes are detail actions (`loyalty-programs/{id}/cards/…`,
-`loyalty-programs/{id}/profile/{integration_id}/…`), so the base viewset's `get_object` finds
+`loyalty-programs/{id}/profiles/{integration_id}/…`), so the base viewset's `get_object` finds
 the program, scoped and guarded, and `initial` checks its id, as on the program's own routes.
 They share the program's prefix; `program_routes` registers them with it, in the order the
 router needs."""

@@ -31,7 +31,7 @@ def owner_url(request, organization):
     if request.param == "profile":
         program = LoyaltyProgramFactory(organization=organization)
         profile = CustomerProfileFactory(organization=organization, integration_id="cust.1")
-        return f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}"
+        return f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}"
     card = LoyaltyCardFactory(organization=organization, identifier="CARD.1")
     return f"{PROGRAMS}/{card.program.pk}/cards/{card.identifier}"
 
@@ -73,7 +73,7 @@ def test_a_ledger_of_the_other_kind_of_owner_is_a_404_saying_why(api, organizati
     cards_of_profiles = call(api, f"{PROGRAMS}/{profile_program.pk}/cards/{card.identifier}/{path}")
     assert cards_of_profiles.status_code == 404
     assert error_map(cards_of_profiles) == {None: [NO_CARDS]}
-    profiles_of_cards = call(api, f"{PROGRAMS}/{card.program.pk}/profile/alice/{path}")
+    profiles_of_cards = call(api, f"{PROGRAMS}/{card.program.pk}/profiles/alice/{path}")
     assert profiles_of_cards.status_code == 404
     assert error_map(profiles_of_cards) == {None: [NO_PROFILES]}
 
@@ -85,9 +85,9 @@ def test_owners_that_are_not_the_programs_are_404(api, organization, other_organ
     CustomerProfileFactory(organization=other_organization, integration_id="mallory")
     other_programs_card = LoyaltyCardFactory(organization=organization)  # another program's
     for url in (
-        f"{PROGRAMS}/{program.pk}/profile/nobody/{path}",
-        f"{PROGRAMS}/{program.pk}/profile/mallory/{path}",  # another organization's profile
-        f"{PROGRAMS}/{program.pk}/profile/{'x' * 300}/{path}",  # no profile can have this id
+        f"{PROGRAMS}/{program.pk}/profiles/nobody/{path}",
+        f"{PROGRAMS}/{program.pk}/profiles/mallory/{path}",  # another organization's profile
+        f"{PROGRAMS}/{program.pk}/profiles/{'x' * 300}/{path}",  # no profile can have this id
         f"{PROGRAMS}/{card_program.pk}/cards/{other_programs_card.identifier}/{path}",
         f"{PROGRAMS}/{card_program.pk}/cards/NOPE/{path}",
     ):
@@ -116,7 +116,7 @@ def test_one_ledger_viewset_serves_both_mounts(organization):
     card = LoyaltyCardFactory(organization=organization, identifier="C-1")
     program = LoyaltyProgramFactory(organization=organization)
     for path in LEDGER_PATHS:
-        profile_view = resolve(f"{PROGRAMS}/{program.pk}/profile/p-1/{path}").func
+        profile_view = resolve(f"{PROGRAMS}/{program.pk}/profiles/p-1/{path}").func
         card_view = resolve(f"{PROGRAMS}/{card.program.pk}/cards/C-1/{path}").func
         assert profile_view.cls is ProfileLedgerViewSet
         assert card_view.cls is CardLedgerViewSet
@@ -129,7 +129,7 @@ def test_one_ledger_viewset_serves_both_mounts(organization):
 
 
 def test_options_names_the_routes_as_before(api, owner_url):
-    prefix = "" if "/profile/" in owner_url else "Card "
+    prefix = "" if "/profiles/" in owner_url else "Card "
     body = api.options(f"{owner_url}/add-points").json()
     assert body["name"] == f"{prefix}add points".capitalize()
     assert body["description"] == (

@@ -96,7 +96,7 @@ def test_cards_only_in_card_programs(api, program):
 
 
 def test_profile_ledger_endpoints(api, program, profile, read_only_api):
-    base = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}"
+    base = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}"
     earned = api.post(f"{base}/add-points", {"amount": 100, "reason": "Welcome"}, format="json")
     assert earned.status_code == 201, earned.json()
     assert earned.json()["amount"] == 100
@@ -138,7 +138,7 @@ def test_profile_ledger_endpoints(api, program, profile, read_only_api):
     ],
 )
 def test_bad_query_parameters_are_400(api, program, profile, path, params):
-    response = api.get(f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}/{path}", params)
+    response = api.get(f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}/{path}", params)
     assert response.status_code == 400
 
 
@@ -154,7 +154,7 @@ def test_bad_query_parameters_are_400(api, program, profile, path, params):
     ],
 )
 def test_bad_point_writes_are_400_naming_the_field(api, program, profile, body, attr):
-    url = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}/add-points"
+    url = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}/add-points"
     response = api.post(url, body, format="json")
     assert response.status_code == 400
     assert attr in error_map(response)
@@ -162,12 +162,12 @@ def test_bad_point_writes_are_400_naming_the_field(api, program, profile, body, 
 
 
 def test_unknown_profile_is_404(api, program):
-    url = f"{PROGRAMS}/{program.pk}/profile/nobody/balances"
+    url = f"{PROGRAMS}/{program.pk}/profiles/nobody/balances"
     assert api.get(url).status_code == 404
 
 
 def test_add_points_honours_idempotency_key(api, program, profile):
-    url = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}/add-points"
+    url = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}/add-points"
     first = api.post(url, {"amount": 10}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     again = api.post(url, {"amount": 10}, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert first.json()["id"] == again.json()["id"]
@@ -187,7 +187,7 @@ def test_card_ledger_endpoints(api, card_program):
 
 def test_tier_history_endpoint(api, program, profile, make_structure):
     make_structure(tiers=BRONZE_SILVER_GOLD)
-    base = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}"
+    base = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}"
     api.post(f"{base}/add-points", {"amount": 150}, format="json")
     history = api.get(f"{base}/tier-history").json()["results"]
     assert [(h["from_tier"], h["to_tier"], h["reason"]) for h in history] == [
@@ -200,7 +200,7 @@ def test_ledger_lists_have_a_fixed_query_count(
 ):
     for _ in range(10):
         ledger.earn_points(program=program, profile=profile, amount=3)
-    base = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}"
+    base = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}"
     for path in ("points", "transactions", "balances"):
         with django_assert_max_num_queries(8):
             assert api.get(f"{base}/{path}").status_code == 200
@@ -211,7 +211,7 @@ def test_expired_points_list_shows_what_expired_unspent(api, program, profile):
 
     from loyalty.models import PointsLot
 
-    base = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}"
+    base = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}"
     api.post(f"{base}/add-points", {"amount": 100}, format="json")
     api.post(f"{base}/deduct-points", {"amount": 30}, format="json")
     PointsLot.objects.update(expires_at=dt.datetime(2001, 1, 1, tzinfo=dt.UTC))  # time passes

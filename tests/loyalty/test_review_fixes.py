@@ -23,7 +23,7 @@ def test_day_counts_beyond_a_century_are_400(api):
 
 
 def test_points_activating_near_year_9999_are_400(api, program, profile):
-    url = f"{PROGRAMS}/{program.pk}/profile/{profile.integration_id}/add-points"
+    url = f"{PROGRAMS}/{program.pk}/profiles/{profile.integration_id}/add-points"
     response = api.post(url, {"amount": 1, "activates_at": "9999-12-25T00:00:00Z"}, format="json")
     assert response.status_code == 400
     assert response.json()["errors"][0]["attr"] == "activates_at"

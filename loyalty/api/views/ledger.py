@@ -1,10 +1,13 @@
 """The points ledger of a program's profile or card: balances, unused points, transactions,
 add and deduct points, and a customer's tier history.
 
-One viewset, written once and made for each kind of owner (`ledger_viewset(mount)`): the
-routes, the checks and the answers are the same under `profile/{integration_id}/` and
+One viewset, written once and made for each mount (`ledger_viewset(mount)`): the routes, the
+checks and the answers are the same under `profiles/{integration_id}/` and
 `cards/{card_identifier}/`; only the schema's wording and the OPTIONS names follow the owner.
-Both are registered under `loyalty-programs` (`loyalty.api.routing.program_routes`).
+The profile's ledger is made once more for its deprecated singular path
+`profile/{integration_id}/` (`DeprecatedProfileLedgerViewSet`, one release): the same code
+answers, and its schema marks each operation deprecated. All are registered under
+`loyalty-programs` (`loyalty.api.routing.program_routes`).
 """
 
 from drf_spectacular.utils import extend_schema
@@ -12,13 +15,19 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from loyalty import ledger, selectors
+from loyalty import ledger, owners, selectors
 from loyalty.api.serializers import ledger as s
 from loyalty.models import PointsTransaction, TierChange
-from organizations.models import ApiKey
-from organizations.tenancy import acting_user
+from organizations.tenancy import request_actor
 
-from .owners import CARD, PROFILE, OwnerMount, ProgramOwnerViewSet
+from .owners import (
+    CARD,
+    DEPRECATED_PROFILE,
+    PROFILE,
+    DeprecatedMountSchema,
+    OwnerMount,
+    ProgramOwnerViewSet,
+)
 
 DEDUCT_DESCRIPTION = (
     "Takes active points, soonest-expiring first. 400 when the active balance is too low, "
@@ -36,13 +45,17 @@ def _query(request, *list_params) -> dict:
 
 
 def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
-    """The ledger viewset of `mount`'s kind of owner: its routes are `mount.path(…)`."""
+    """The ledger viewset of `mount`: its routes are `mount.path(…)`."""
     name, path = mount.action_name, mount.path
+    of_profiles = mount.owner is owners.PROFILE
 
     class LedgerViewSet(ProgramOwnerViewSet):
         """Loyalty programs; their cards and the points ledgers of their profiles and cards."""
 
         idempotent_actions = frozenset({"add_points", "deduct_points"})
+        owner_mount = mount
+        if mount.replaced_by is not None:
+            schema = DeprecatedMountSchema()
 
         def _params(self, serializer_class):
             query = serializer_class(data=_query(self.request, "subledger_id"))
@@ -53,11 +66,9 @@ def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
             program, owner = self.get_ledger(mount)
             data = serializer_class(data=request.data)
             data.is_valid(raise_exception=True)
-            actor = ledger.Actor(
-                user=acting_user(request),
-                api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+            txn = service(
+                program=program, actor=request_actor(request), **owner, **data.validated_data
             )
-            txn = service(program=program, actor=actor, **owner, **data.validated_data)
             return Response(s.PointsTransactionSerializer(txn).data, status=status.HTTP_201_CREATED)
 
         @extend_schema(
@@ -141,7 +152,7 @@ def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
             responses={201: s.PointsTransactionSerializer},
             summary=f"Deduct points from {mount.whom}",
             # (the card route has never carried this text in the schema)
-            description=DEDUCT_DESCRIPTION if mount is PROFILE else None,
+            description=DEDUCT_DESCRIPTION if of_profiles else None,
         )
         @action(
             detail=True,
@@ -152,7 +163,7 @@ def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
         def deduct_points(self, request, **kwargs):
             return self._write(request, ledger.spend_points, s.DeductPointsSerializer)
 
-        if mount is PROFILE:  # cards have no tier history route
+        if of_profiles:  # cards have no tier history route
 
             @extend_schema(
                 responses=s.TierChangeSerializer(many=True),
@@ -168,9 +179,13 @@ def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
                 page = self.paginate_queryset(changes)
                 return self.get_paginated_response(s.TierChangeSerializer(page, many=True).data)
 
-    LedgerViewSet.__name__ = LedgerViewSet.__qualname__ = f"{mount.owner.name.title()}LedgerViewSet"
+    class_name = f"{mount.owner.name.title()}LedgerViewSet"
+    if mount.replaced_by is not None:
+        class_name = f"Deprecated{class_name}"
+    LedgerViewSet.__name__ = LedgerViewSet.__qualname__ = class_name
     return LedgerViewSet
 
 
 ProfileLedgerViewSet = ledger_viewset(PROFILE)
 CardLedgerViewSet = ledger_viewset(CARD)
+DeprecatedProfileLedgerViewSet = ledger_viewset(DEPRECATED_PROFILE)

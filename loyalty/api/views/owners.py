@@ -1,6 +1,8 @@
 """Routes under one program that name one of its owners: a customer profile
-(`loyalty-programs/{id}/profile/{integration_id}/…`) or a card
-(`loyalty-programs/{id}/cards/{card_identifier}/…`).
+(`loyalty-programs/{id}/profiles/{integration_id}/…`) or a card
+(`loyalty-programs/{id}/cards/{card_identifier}/…`). The profile's routes are also mounted,
+for one release, at their old singular path `…/profile/{integration_id}/…`
+(`DEPRECATED_PROFILE`): same views, same answers, marked deprecated in the schema.
 
 The viewsets of these routes are keyed by the program (their routes are detail actions, so
 the base viewset's `get_object` finds the program, scoped and guarded); the owner is found
@@ -8,11 +10,13 @@ here, in one place, through the base viewset's scoped lookup (`get_tenant_object
 another organization's profile is a 404 like a missing one.
 """
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.forms.utils import pretty_name
 from rest_framework.exceptions import NotFound
 
+from core.api.schema import AutoSchema
 from core.validators import is_clean_text
 from loyalty import owners
 from loyalty.models import LoyaltyProgram
@@ -30,6 +34,8 @@ class OwnerMount:
     whose: str  # the schema's wording: "A customer's points balances"
     whom: str  # "Add points to a customer"
     name_prefix: str  # OPTIONS names the card routes "Card balances", the profile's "Balances"
+    # a deprecated alias: the mount that replaces it (the schema points there)
+    replaced_by: "OwnerMount | None" = None
 
     def path(self, action: str = "") -> str:
         """An action's `url_path` under this owner (`cards/(?P<card_identifier>[^/]+)/…`)."""
@@ -39,10 +45,18 @@ class OwnerMount:
     def action_name(self, action: str) -> str:
         return pretty_name(f"{self.name_prefix}{action}")
 
+    def replacement(self, schema_path: str) -> str:
+        """The path that replaces one of this alias's paths in the schema:
+        `…/{id}/profile/{integration_id}/balances/` -> `…/{id}/profiles/{integration_id}/…`."""
+        old, new = f"}}/{self.segment}/{{", f"}}/{self.replaced_by.segment}/{{"
+        if old not in schema_path:
+            raise ValueError(f"{schema_path} is not a path of the {self.segment}/ mount")
+        return schema_path.replace(old, new, 1)
+
 
 PROFILE = OwnerMount(
     owner=owners.PROFILE,
-    segment="profile",
+    segment="profiles",
     url_kwarg="integration_id",
     other_kind="This is a card-based program: it has no profile ledgers; use a card.",
     whose="A customer's",
@@ -58,6 +72,27 @@ CARD = OwnerMount(
     whom="a card",
     name_prefix="card_",
 )
+# The profile's routes at their old singular path, kept for one release (remove in the next).
+DEPRECATED_PROFILE = dataclasses.replace(PROFILE, segment="profile", replaced_by=PROFILE)
+
+
+class DeprecatedMountSchema(AutoSchema):
+    """The schema of a deprecated mount's routes (the viewset's `owner_mount`): each operation
+    is marked deprecated and its description starts by naming the path that replaces it; the
+    rest (operationId, parameters, bodies, answers) is what the routes have always had."""
+
+    def is_deprecated(self) -> bool:
+        return True
+
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        replacement = self.view.owner_mount.replacement(path)
+        note = f"Deprecated: use {replacement} (removed in the next release)."
+        description = operation.get("description")
+        operation["description"] = f"{note}\n\n{description}" if description else note
+        return operation
 
 
 def _assert_storable(value: str) -> None:
