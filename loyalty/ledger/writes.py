@@ -1,25 +1,20 @@
-"""Points ledger writes: earn, spend, adjust, and settling due lots (activation and expiry).
-
-Every write locks the account's balance row (`PointsAccount`, one row per profile or card and
-subledger) with SELECT … FOR UPDATE, so concurrent writes to one customer queue up instead of
-losing updates; writes to different customers run in parallel. A write first settles the
-account (activates and expires the lots that are due), so the cached counters and the lots a
-spend may consume are exact at that moment even if the beat task has not run yet.
-"""
+"""Ledger writes: earn, spend and adjust points. Each locks the account's balance row, settles
+what is due first (settle.py), records the transaction and its lot or allocations, and lets
+the tier follow."""
 
 import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ConflictError
 from customers.models import CustomerProfile
 from organizations.tenancy import Actor
 
-from .models import (
+from ..models import (
     LoyaltyCard,
     LoyaltyProgram,
     PointsAccount,
@@ -27,7 +22,7 @@ from .models import (
     PointsLot,
     PointsTransaction,
 )
-from .tiering import recompute_tier
+from .settle import after_change, cover_debt, save_balances, settle_account
 
 Kind = PointsTransaction.Kind
 MAX_AMOUNT = 10**12
@@ -239,14 +234,14 @@ def earn_points(
     if active_now:
         account.active_points += amount
         if account.debt_points > 0:
-            _cover_debt(account, lot, now, save_lot=True)
+            cover_debt(account, lot, now, save_lot=True)
         else:
             lot.save(force_insert=True)
     else:
         account.pending_points += amount
         lot.save(force_insert=True)
-    _save_balances(account)
-    _after_change(account, now=now, activity="earning")
+    save_balances(account)
+    after_change(account, now=now, activity="earning")
     return txn
 
 
@@ -324,8 +319,8 @@ def spend_points(
     account.active_points -= amount
     account.spent_points += amount
     account.debt_points += left
-    _save_balances(account)
-    _after_change(account, now=now, activity="spending")
+    save_balances(account)
+    after_change(account, now=now, activity="spending")
     return txn
 
 
@@ -366,142 +361,3 @@ def adjust_points(
         actor=actor,
         now=now,
     )
-
-
-# -- settling due lots ------------------------------------------------------------------------
-
-
-def _activate(account: PointsAccount, lot: PointsLot, now: dt.datetime) -> None:
-    """Move a pending lot to active and let it cover any overdraft (oldest spend first)."""
-    account.pending_points -= lot.remaining
-    account.active_points += lot.remaining
-    lot.counted_as = "active"
-    if account.debt_points > 0 and lot.remaining > 0:
-        _cover_debt(account, lot, now)
-    lot.save(update_fields=["counted_as", "remaining"])
-
-
-def _save_balances(account: PointsAccount) -> None:
-    account.save(
-        update_fields=[
-            "active_points",
-            "pending_points",
-            "expired_points",
-            "spent_points",
-            "debt_points",
-            "updated_at",
-        ]
-    )
-
-
-def _cover_debt(
-    account: PointsAccount, lot: PointsLot, now: dt.datetime, save_lot: bool = False
-) -> None:
-    """Let a lot that just became active cover the account's overdraft, oldest spend first.
-    With `save_lot`, the (new) lot is inserted before its allocations are."""
-    spends = (
-        PointsTransaction.objects.filter(account=account, amount__lt=0)
-        .exclude(kind=Kind.EXPIRATION)
-        .annotate(covered=Sum("allocations__amount", default=0))
-        .filter(covered__lt=-F("amount"))
-        .order_by("created_at", "id")
-    )
-    allocations = []
-    for spend in spends:
-        take = min(-spend.amount - spend.covered, lot.remaining, account.debt_points)
-        if take <= 0:
-            break
-        # covered when both existed: the later of the spend and the lot's activation
-        covered_at = min(max(lot.activates_at, spend.created_at), now)
-        allocations.append(
-            PointsAllocation(transaction=spend, lot=lot, amount=take, created_at=covered_at)
-        )
-        lot.remaining -= take
-        account.debt_points -= take
-        if lot.remaining == 0 or account.debt_points == 0:
-            break
-    if save_lot:
-        lot.save(force_insert=True)
-    PointsAllocation.objects.bulk_create(allocations)
-
-
-def settle_account(account: PointsAccount, *, now: dt.datetime | None = None) -> bool:
-    """Activate and expire the account's due lots (the account must be locked). Idempotent.
-
-    Returns whether anything changed. Expiring a lot records an `expiration` transaction for
-    its unspent remainder only; spent points stay spent.
-    """
-    now = now or timezone.now()
-    due = list(
-        PointsLot.objects.filter(account=account)
-        .filter(
-            Q(counted_as="pending", activates_at__lte=now)
-            | Q(counted_as__in=("pending", "active"), expires_at__lte=now)
-        )
-        .order_by("activates_at", "id")
-    )
-    if not due:
-        return False
-    for lot in due:
-        if lot.counted_as == "pending" and lot.activates_at <= now:
-            _activate(account, lot, now)
-    expiring = [lot for lot in due if lot.expires_at is not None and lot.expires_at <= now]
-    expirations = []
-    for lot in expiring:
-        field = "pending_points" if lot.counted_as == "pending" else "active_points"
-        setattr(account, field, getattr(account, field) - lot.remaining)
-        account.expired_points += lot.remaining
-        if lot.remaining:
-            expirations.append(
-                PointsTransaction(
-                    organization_id=account.organization_id,
-                    program_id=account.program_id,
-                    account=account,
-                    amount=-lot.remaining,
-                    kind=Kind.EXPIRATION,
-                    reason="Points expired",
-                    reference="",
-                    created_at=lot.expires_at,
-                )
-            )
-        lot.remaining = 0
-        lot.counted_as = "expired"
-    PointsTransaction.objects.bulk_create(expirations)
-    PointsLot.objects.bulk_update(expiring, ["remaining", "counted_as"])
-    _save_balances(account)
-    return True
-
-
-@transaction.atomic
-def settle_accounts(*, account_ids, now: dt.datetime | None = None) -> int:
-    """Settle many accounts (locked in pk order, so never a deadlock); returns how many
-    changed. Tiers of the changed main-ledger accounts are recomputed."""
-    now = now or timezone.now()
-    changed = 0
-    for account in (
-        PointsAccount.objects.select_for_update().filter(pk__in=account_ids).order_by("pk")
-    ):
-        if settle_account(account, now=now):
-            changed += 1
-            _after_change(account, now=now, activity=None)
-    return changed
-
-
-def due_account_ids(*, now: dt.datetime | None = None, limit: int | None = None) -> list[int]:
-    """Accounts with a lot to activate or expire."""
-    now = now or timezone.now()
-    ids = (
-        PointsLot.objects.filter(
-            Q(counted_as="pending", activates_at__lte=now)
-            | Q(counted_as__in=("pending", "active"), expires_at__lte=now)
-        )
-        .values_list("account_id", flat=True)
-        .distinct()
-        .order_by("account_id")
-    )
-    return list(ids[:limit] if limit else ids)
-
-
-def _after_change(account: PointsAccount, *, now: dt.datetime, activity: str | None) -> None:
-    if account.subledger_id == "":
-        recompute_tier(account=account, now=now, activity=activity)
