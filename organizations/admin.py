@@ -116,32 +116,23 @@ class ApiKeyAdmin(TenantAdmin):
     def status(self, obj: ApiKey) -> str:
         return "revoked" if obj.revoked_at else "active"
 
+    # an existing key shows what it is; only its name can change (the secret is never shown)
+    shown_fields = (
+        "organization",
+        "name",
+        "key_prefix",
+        "scope_list",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+
     def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return (
-            "organization",
-            "key_prefix",
-            "scope_list",
-            "created_by",
-            "created_at",
-            "last_used_at",
-            "revoked_at",
-        )
+        return () if obj is None else tuple(f for f in self.shown_fields if f != "name")
 
     def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("organization", "name", "scopes")
-        return (
-            "organization",
-            "name",
-            "key_prefix",
-            "scope_list",
-            "created_by",
-            "created_at",
-            "last_used_at",
-            "revoked_at",
-        )
+        return ("organization", "name", "scopes") if obj is None else self.shown_fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
