@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "loyalty",
     "audiences",
     "memberships",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -216,6 +217,10 @@ SPECTACULAR_SETTINGS = {
         "EarnKindEnum": [("manual", "Manual"), ("session", "Session"), ("import", "Import")],
         "SpendKindEnum": [("redeem", "Redeem"), ("manual", "Manual"), ("session", "Session")],
         "PointsStatusEnum": [("active", "active"), ("pending", "pending"), ("expired", "expired")],
+        "StateEnum": "memberships.models.LoyaltyMembership.State",  # its name before sessions
+        "EarningRuleStatusEnum": "campaigns.models.EarningRule.Status",
+        "CustomerSessionStateEnum": "campaigns.models.CustomerSession.State",
+        "SessionWriteStateEnum": [("open", "open"), ("closed", "closed"), ("canceled", "canceled")],
     },
     "SWAGGER_UI_DIST": "SIDECAR",  # served from our own static files: works offline
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -124,6 +124,15 @@ def _member_groups(organization, n):
     return f.MembersGroupFactory.create_batch(n, organization=organization)
 
 
+def _sessions(organization, n):
+    return f.CustomerSessionFactory.create_batch(n, organization=organization)
+
+
+def _earning_rules(organization, n):
+    program = f.LoyaltyProgramFactory(organization=organization)
+    return f.EarningRuleFactory.create_batch(n, organization=organization, program=program)
+
+
 def _program_of(organization):
     return LoyaltyProgram.objects.filter(organization=organization).first() or (
         f.LoyaltyProgramFactory(organization=organization)
@@ -214,6 +223,19 @@ ENDPOINTS = [
         update=lambda obj: {"name": "VIP, renamed"},
     ),
     Endpoint("customer-inventory"),
+    Endpoint("customer-session", make=_sessions, list_queries=5),
+    Endpoint("event"),
+    Endpoint(
+        "earning-rule",
+        make=_earning_rules,
+        create=lambda org: {
+            "program": str(_program_of(org).pk),
+            "name": "1 point per 1.00",
+            "trigger": "session_closed",
+            "effects": [{"type": "points_per_amount", "points": 1, "per": "1.00"}],
+        },
+        update=lambda obj: {"name": "Renamed", "priority": 5},
+    ),
 ]
 
 BY_BASENAME = {endpoint.basename: endpoint for endpoint in ENDPOINTS}

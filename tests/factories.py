@@ -5,6 +5,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from audiences.models import Audience, AudienceGroup, AudienceImport
+from campaigns.models import CustomerEvent, CustomerSession, EarningRule
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyCard, LoyaltyProgram, Tier, TierStructure
 from memberships.models import LoyaltyMembership, MembersGroup
@@ -189,6 +190,41 @@ class MembersGroupFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Group {n}")
 
 
+class EarningRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EarningRule
+
+    organization = factory.SubFactory(OrganizationFactory)
+    program = factory.SubFactory(
+        LoyaltyProgramFactory, organization=factory.SelfAttribute("..organization")
+    )
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    trigger = EarningRule.Trigger.SESSION_CLOSED
+    effects = factory.LazyFunction(lambda: [{"type": "add_points", "points": 10}])
+
+
+class CustomerSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerSession
+
+    organization = factory.SubFactory(OrganizationFactory)
+    session_id = factory.Sequence(lambda n: f"session-{n:06d}")
+    profile = factory.SubFactory(
+        CustomerProfileFactory, organization=factory.SelfAttribute("..organization")
+    )
+
+
+class CustomerEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerEvent
+
+    organization = factory.SubFactory(OrganizationFactory)
+    profile = factory.SubFactory(
+        CustomerProfileFactory, organization=factory.SelfAttribute("..organization")
+    )
+    type = "store_visit"
+
+
 FACTORIES = {
     factory_class._meta.model: factory_class
     for factory_class in (
@@ -207,5 +243,8 @@ FACTORIES = {
         AudienceImportFactory,
         LoyaltyMembershipFactory,
         MembersGroupFactory,
+        EarningRuleFactory,
+        CustomerSessionFactory,
+        CustomerEventFactory,
     )
 }

@@ -75,6 +75,16 @@ LIST_WRITES = {
     ),
     "loyalty-membership-batch-delete": (lambda o: {"ids": [str(o.pk)]}, {400}),
     "member-group-list": (lambda o: {"name": o.name, "type": "manual"}, {201}),
+    "event-list": (lambda o: {"profile": o.profile.integration_id, "type": "visit"}, {400}),
+    "earning-rule-list": (
+        lambda o: {
+            "program": str(o.program_id),
+            "name": "X",
+            "trigger": "session_closed",
+            "effects": [{"type": "add_points", "points": 1}],
+        },
+        {400},
+    ),
 }
 
 

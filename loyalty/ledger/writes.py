@@ -26,8 +26,8 @@ from .settle import after_change, cover_debt, save_balances, settle_account
 
 Kind = PointsTransaction.Kind
 MAX_AMOUNT = 10**12
-EARN_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.IMPORT}
-SPEND_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.IMPORT, Kind.REDEEM}
+EARN_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.EVENT, Kind.IMPORT}
+SPEND_KINDS = {Kind.MANUAL, Kind.SESSION, Kind.EVENT, Kind.IMPORT, Kind.REDEEM}
 
 
 class InsufficientPoints(ValidationError):

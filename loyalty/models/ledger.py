@@ -79,6 +79,7 @@ class PointsTransaction(TenantModel):
     class Kind(models.TextChoices):
         MANUAL = "manual", "Manual"
         SESSION = "session", "Session"
+        EVENT = "event", "Event"
         IMPORT = "import", "Import"
         EXPIRATION = "expiration", "Expiration"
         REDEEM = "redeem", "Redeem"

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LAYERS = ["core", "organizations", "customers", "loyalty", "audiences", "memberships"]
+LAYERS = [
+    "core",
+    "organizations",
+    "customers",
+    "loyalty",
+    "audiences",
+    "memberships",
+    "campaigns",
+]
 
 
 def imported_modules(path: Path) -> set[str]:

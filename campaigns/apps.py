@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CampaignsConfig(AppConfig):
+    """The checkout side (seed 002): customer sessions, events and the earning rules that move
+    points by themselves. Above memberships: it reads profiles, ledgers, audiences and groups,
+    and nothing below imports it."""
+
+    name = "campaigns"

@@ -1,0 +1,127 @@
+"""Writing planned effects to the ledger, and taking them back: the one place where sessions
+and events move points. Every effect is one ledger transaction of kind `session` or `event`,
+and its AppliedEffect row names the session or event, the rule and the transaction."""
+
+import datetime as dt
+
+from loyalty import ledger
+from loyalty.models import PointsAccount
+from organizations.tenancy import Actor
+
+from ..engine import Planned
+from ..models import AppliedEffect
+
+Type = AppliedEffect.Type
+
+
+def _validity(planned: Planned, now: dt.datetime):
+    activates_at = expires_at = None
+    if planned.pending_days is not None:
+        activates_at = now + dt.timedelta(days=planned.pending_days)
+    if planned.validity_days is not None:
+        expires_at = (activates_at or now) + dt.timedelta(days=planned.validity_days)
+    return activates_at, expires_at
+
+
+def apply_planned(
+    planned: list[Planned], *, profile, kind: str, owner: dict, actor: Actor | None, now
+) -> list[AppliedEffect]:
+    """Earn each planned effect; `owner` is {"session": s} or {"event": e}."""
+    applied = []
+    for plan in planned:
+        activates_at, expires_at = _validity(plan, now)
+        txn = ledger.earn_points(
+            program=plan.program,
+            profile=profile,
+            amount=plan.amount,
+            subledger_id=plan.subledger_id,
+            kind=kind,
+            reason=plan.reason,
+            activates_at=activates_at,
+            expires_at=expires_at,
+            actor=actor,
+            now=now,
+        )
+        applied.append(
+            AppliedEffect.objects.create(
+                organization_id=plan.program.organization_id,
+                rule=plan.rule,
+                rule_name=plan.rule.name,
+                program=plan.program,
+                type=Type.ADD_POINTS,
+                subledger_id=plan.subledger_id,
+                amount=plan.amount,
+                reason=plan.reason,
+                item_points={str(k): v for k, v in plan.item_points.items()},
+                transaction=txn,
+                created_at=now,
+                **owner,
+            )
+        )
+    return applied
+
+
+def _available(effect: AppliedEffect, profile) -> int:
+    balance = (
+        PointsAccount.objects.filter(
+            program=effect.program, profile=profile, subledger_id=effect.subledger_id
+        )
+        .values_list("active_points", flat=True)
+        .first()
+    )
+    return max(balance or 0, 0)
+
+
+def take_back(
+    effect: AppliedEffect,
+    amount: int,
+    *,
+    profile,
+    reason: str,
+    actor: Actor | None,
+    now,
+    item_points: dict | None = None,
+) -> AppliedEffect | None:
+    """Deduct up to `amount` of what `effect` added. Points already spent: the program's
+    negative-balance rule decides (allowed: the balance goes below 0; not: it stops at 0 and
+    the rest is recorded as `shortfall`)."""
+    if amount <= 0:
+        return None
+    taken, txn = amount, None
+    common = {
+        "program": effect.program,
+        "profile": profile,
+        "subledger_id": effect.subledger_id,
+        "kind": effect.transaction.kind if effect.transaction else ledger.Kind.SESSION,
+        "reason": reason,
+        "actor": actor,
+        "now": now,
+    }
+    try:
+        txn = ledger.spend_points(amount=amount, **common)
+    except ledger.InsufficientPoints:
+        taken = min(amount, _available(effect, profile))
+        if taken:
+            txn = ledger.spend_points(amount=taken, **common)
+    return AppliedEffect.objects.create(
+        organization_id=effect.organization_id,
+        session=effect.session,
+        event=effect.event,
+        rule=effect.rule,
+        rule_name=effect.rule_name,
+        program=effect.program,
+        type=Type.DEDUCT_POINTS,
+        subledger_id=effect.subledger_id,
+        amount=taken,
+        shortfall=amount - taken,
+        reason=reason,
+        item_points=item_points or {},
+        transaction=txn,
+        reverses=effect,
+        created_at=now,
+    )
+
+
+def still_held(effect: AppliedEffect, reversals: list[AppliedEffect]) -> int:
+    """What is left of an add after the deductions (and shortfalls) that took it back."""
+    return effect.amount - sum(r.amount + r.shortfall for r in reversals)

@@ -1,0 +1,287 @@
+"""Customer sessions through the API: closing earns by the program's rules, idempotently;
+reopen/change/close, returns, cancels and dry runs; bad input is a 400 naming the field."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campaigns.models import AppliedEffect, CustomerSession
+from loyalty import ledger
+from loyalty.models import PointsAccount, PointsTransaction
+from tests.factories import (
+    CustomerProfileFactory,
+    EarningRuleFactory,
+    LoyaltyProgramFactory,
+    OrganizationFactory,
+)
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/customer-sessions"
+PER_EURO = {"type": "points_per_amount", "points": 1, "per": "1.00", "rounding": "down"}
+
+
+@pytest.fixture
+def program(organization):
+    return LoyaltyProgramFactory(organization=organization, name="Coffee Club")
+
+
+@pytest.fixture
+def customer(organization):
+    return CustomerProfileFactory(organization=organization, integration_id="ada")
+
+
+@pytest.fixture
+def per_euro(organization, program):
+    return EarningRuleFactory(
+        organization=organization, program=program, name="1 point per 1.00", effects=[PER_EURO]
+    )
+
+
+def cart(*lines):
+    """(sku, quantity, price[, category]) -> cart items."""
+    return [
+        {"sku": sku, "quantity": qty, "price": price, **({"category": rest[0]} if rest else {})}
+        for sku, qty, price, *rest in lines
+    ]
+
+
+def close(api, session_id, items, profile="ada", **extra):
+    body = {"profile": profile, "state": "closed", "cart_items": items, **extra}
+    return api.put(f"{URL}/{session_id}", body, format="json")
+
+
+def balance(program, profile) -> int:
+    account = PointsAccount.objects.filter(program=program, profile=profile, subledger_id="")
+    return account.values_list("active_points", flat=True).first() or 0
+
+
+def test_closing_a_session_earns_by_the_rules_and_the_answer_agrees_with_the_ledger(
+    api, program, customer, per_euro
+):
+    response = close(api, "s-1", cart(("latte", 2, "3.40"), ("bagel", 1, "2.95")))
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["session"]["state"] == "closed"
+    assert Decimal(str(body["session"]["total"])) == Decimal("9.75")
+    (effect,) = body["effects"]
+    assert effect["type"] == "add_points" and effect["amount"] == 9  # 9.75, rounded down
+    assert effect["rule"] == str(per_euro.pk) and effect["program"] == str(program.pk)
+    txn = PointsTransaction.objects.get(pk=effect["transaction"])
+    assert (txn.amount, txn.kind, txn.reason) == (9, "session", "1 point per 1.00")
+    assert balance(program, customer) == 9
+
+
+def test_a_re_sent_close_changes_nothing_and_another_cart_needs_a_reopen(
+    api, program, customer, per_euro
+):
+    items = cart(("latte", 2, "3.40"))
+    close(api, "s-1", items)
+    again = close(api, "s-1", items)
+    assert again.status_code == 200 and again.json()["effects"] == []
+    assert balance(program, customer) == 6
+    changed = close(api, "s-1", cart(("latte", 5, "3.40")))
+    assert changed.status_code == 409
+    assert PointsTransaction.objects.count() == 1
+
+
+def test_reopen_change_close_takes_back_the_old_effects_and_applies_the_new(
+    api, program, customer, per_euro
+):
+    close(api, "s-1", cart(("latte", 2, "3.40")))  # 6 points
+    reopened = api.post(f"{URL}/s-1/reopen")
+    assert reopened.json()["session"]["state"] == "open"
+    response = close(api, "s-1", cart(("latte", 5, "3.40")))  # 17 points
+    kinds = [(e["type"], e["amount"]) for e in response.json()["effects"]]
+    assert kinds == [("deduct_points", 6), ("add_points", 17)]
+    assert balance(program, customer) == 17
+    # reopening and closing with the same cart keeps the effects as they are
+    api.post(f"{URL}/s-1/reopen")
+    assert close(api, "s-1", cart(("latte", 5, "3.40"))).json()["effects"] == []
+    assert balance(program, customer) == 17
+
+
+def test_a_dry_run_answers_the_effects_and_saves_nothing(api, program, customer, per_euro):
+    response = api.put(
+        f"{URL}/s-dry?dry=true",
+        {"profile": "ada", "state": "closed", "cart_items": cart(("latte", 3, "3.40"))},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert [e["amount"] for e in response.json()["effects"]] == [10]
+    assert not CustomerSession.objects.exists()
+    assert not PointsTransaction.objects.exists()
+    assert api.get(f"{URL}/s-dry").status_code == 404
+
+
+def test_returns_take_back_what_the_returned_items_earned(api, program, customer, per_euro):
+    # 3 x 2.50 = 7.50 and 1 x 4.00: 11 points, split 7 / 4 over the lines
+    close(api, "s-1", cart(("mug", 3, "2.50"), ("beans", 1, "4.00")))
+    assert balance(program, customer) == 11
+    first = api.post(
+        f"{URL}/s-1/returns",
+        {"returned_cart_items": [{"position": 0, "quantity": 1}]},
+        format="json",
+    )
+    assert first.status_code == 200, first.json()
+    assert [(e["type"], e["amount"]) for e in first.json()["effects"]] == [("deduct_points", 2)]
+    assert first.json()["session"]["state"] == "partially_returned"
+    # the second and third mug take 2 and 3 (7 x 2/3 = 4, 7 x 3/3 = 7): exact over returns
+    api.post(f"{URL}/s-1/returns", {"returned_cart_items": [{"position": 0, "quantity": 2}]})
+    assert balance(program, customer) == 4
+    too_many = api.post(
+        f"{URL}/s-1/returns",
+        {"returned_cart_items": [{"position": 0, "quantity": 1}]},
+        format="json",
+    )
+    assert too_many.status_code == 400
+    assert too_many.json()["errors"][0]["attr"] == "returned_cart_items.0.quantity"
+
+
+def test_a_cancel_takes_back_everything_down_to_zero_recording_the_shortfall(
+    api, program, customer, per_euro
+):
+    close(api, "s-1", cart(("latte", 3, "3.40")))  # 10 points
+    ledger.spend_points(program=program, profile=customer, amount=7)
+    response = api.put(f"{URL}/s-1", {"state": "canceled"}, format="json")
+    (effect,) = response.json()["effects"]
+    assert (effect["type"], effect["amount"], effect["shortfall"]) == ("deduct_points", 3, 7)
+    assert response.json()["session"]["state"] == "canceled"
+    assert balance(program, customer) == 0
+
+
+def test_a_cancel_may_go_negative_where_the_program_allows_it(api, organization, customer):
+    program = LoyaltyProgramFactory(organization=organization, allow_negative_balance=True)
+    EarningRuleFactory(organization=organization, program=program, effects=[PER_EURO])
+    close(api, "s-1", cart(("latte", 3, "3.40")))
+    ledger.spend_points(program=program, profile=customer, amount=7)
+    response = api.put(f"{URL}/s-1", {"state": "canceled"}, format="json")
+    (effect,) = response.json()["effects"]
+    assert (effect["amount"], effect["shortfall"]) == (10, 0)
+    assert balance(program, customer) == -7
+
+
+def test_rules_run_in_priority_order_with_conditions_multipliers_caps_and_stop(
+    api, organization, program, customer
+):
+    customer.attributes = {"vip": True}
+    customer.save()
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="coffee only, capped",
+        priority=1,
+        effects=[{**PER_EURO, "points": 10, "categories": ["coffee"], "cap": 50}],
+    )
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="double for VIPs",
+        priority=2,
+        conditions=[{"field": "attributes.vip", "operator": "eq", "values": [True]}],
+        effects=[{"type": "multiply", "factor": "2"}],
+        stop_here=True,
+    )
+    EarningRuleFactory(organization=organization, program=program, name="never", priority=3)
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="big baskets",
+        priority=0,
+        conditions=[{"field": "session.total", "operator": "gte", "values": [100]}],
+    )
+    items = cart(("latte", 2, "3.40", "coffee"), ("bagel", 1, "2.95", "food"))
+    effects = close(api, "s-1", items).json()["effects"]
+    # 6.80 of coffee x 10 = 68, capped at 50; doubled: +50; "never" is stopped; the basket
+    # is under 100, so "big baskets" does not apply
+    assert [(e["rule_name"], e["amount"]) for e in effects] == [
+        ("coffee only, capped", 50),
+        ("double for VIPs", 50),
+    ]
+    assert balance(program, customer) == 100
+
+
+def test_session_conditions_on_skus_and_attributes(api, organization, program, customer):
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="breakfast deal",
+        conditions=[
+            {"field": "session.skus", "operator": "all", "values": ["latte", "bagel"]},
+            {"field": "session.attributes.channel", "operator": "eq", "values": ["app"]},
+        ],
+        effects=[{"type": "add_points", "points": 25, "subledger_id": ""}],
+    )
+    items = cart(("latte", 1, "3.40"), ("bagel", 1, "2.95"))
+    in_store = close(api, "s-1", items, attributes={"channel": "store"})
+    assert in_store.json()["effects"] == []
+    in_app = close(api, "s-2", items, attributes={"channel": "app"})
+    assert [e["amount"] for e in in_app.json()["effects"]] == [25]
+
+
+def test_an_anonymous_session_is_kept_and_earns_nothing(api, program, per_euro):
+    response = close(api, "anon", cart(("latte", 2, "3.40")), profile=None)
+    assert response.status_code == 201
+    assert response.json()["effects"] == [] and response.json()["session"]["profile"] is None
+    assert CustomerSession.objects.filter(session_id="anon").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "attr"),
+    [
+        ({"cart_items": cart(("latte", -1, "3.40"))}, "cart_items.0.quantity"),
+        ({"cart_items": cart(("latte", 1, "-3.40"))}, "cart_items.0.price"),
+        ({"cart_items": cart(*[("x", 1, "1.00")] * 1001)}, "cart_items.non_field_errors"),
+        ({"profile": "nobody"}, "profile"),
+        ({"loyalty_cards": ["NO-SUCH-CARD"]}, "loyalty_cards"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(api, customer, body, attr):
+    response = api.put(f"{URL}/s-bad", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == attr
+    assert not CustomerSession.objects.exists()
+
+
+def test_another_organizations_profile_is_unknown(api, program):
+    CustomerProfileFactory(organization=OrganizationFactory(slug="other"), integration_id="eve")
+    response = close(api, "s-1", [], profile="eve")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["attr"] == "profile"
+
+
+def test_an_empty_cart_of_zero_is_fine(api, program, customer, per_euro):
+    response = close(api, "s-0", [])
+    assert response.status_code == 201 and response.json()["effects"] == []
+
+
+def test_a_close_costs_the_same_queries_with_1_or_20_items(
+    api, organization, program, customer, per_euro
+):
+    for n in range(9):  # ten active rules, with profile conditions
+        EarningRuleFactory(
+            organization=organization,
+            program=program,
+            conditions=[{"field": "attributes.city", "operator": "eq", "values": [f"c{n}"]}],
+        )
+    close(api, "warm-up", cart(("latte", 1, "3.40")))
+
+    def queries(session_id, items):
+        with CaptureQueriesContext(connection) as captured:
+            assert close(api, session_id, items).status_code == 201
+        return len(captured.captured_queries)
+
+    one = queries("s-1", cart(("latte", 1, "3.40")))
+    twenty = queries("s-20", cart(*[(f"sku-{i}", 1, "3.40") for i in range(20)]))
+    assert one == twenty <= 40
+
+
+def test_every_effect_names_its_session_and_rule_in_the_ledger(api, program, customer, per_euro):
+    close(api, "s-1", cart(("latte", 2, "3.40")))
+    effect = AppliedEffect.objects.get()
+    assert effect.session.session_id == "s-1" and effect.rule == per_euro
+    assert effect.transaction.kind == PointsTransaction.Kind.SESSION
+    read = api.get(f"{URL}/s-1").json()
+    assert [e["amount"] for e in read["effects"]] == [6]
+    assert read["session"]["cart_items"][0]["sku"] == "latte"
