@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from campaigns import services
+from campaigns.filters import CustomerSessionFilter, EarningRuleFilter
 from campaigns.models import CartItem, CustomerEvent, CustomerSession, EarningRule
 from core.errors import BatchValidationError
 from organizations.api.viewsets import TenantViewSet
@@ -36,7 +37,7 @@ class CustomerSessionViewSet(mixins.ListModelMixin, TenantViewSet):
         Prefetch("items", queryset=CartItem.objects.order_by("position"))
     )
     serializer_class = s.SessionSerializer
-    filterset_fields = ("state",)
+    filterset_class = CustomerSessionFilter
     lookup_field = "session_id"
     lookup_value_regex = "[^/]+"
     idempotent_actions = frozenset({"update", "returns"})
@@ -155,7 +156,7 @@ class EarningRuleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenan
 
     queryset = EarningRule.objects.all()
     serializer_class = s.EarningRuleSerializer
-    filterset_fields = ("program", "trigger", "status")
+    filterset_class = EarningRuleFilter
 
     @extend_schema(request=s.EarningRuleSerializer, responses={201: s.EarningRuleSerializer})
     def create(self, request):

@@ -80,6 +80,9 @@ def _profile(organization, integration_id) -> CustomerProfile | None:
 
 
 def _check_cards(organization, identifiers: Sequence[str]) -> None:
+    repeated = next((i for i in identifiers if identifiers.count(i) > 1), None)
+    if repeated is not None:
+        raise ValidationError({"loyalty_cards": f"{repeated!r} is listed twice."})
     known = set(
         LoyaltyCard.objects.filter(
             organization=organization, identifier__in=list(identifiers)

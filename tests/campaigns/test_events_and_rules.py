@@ -121,3 +121,13 @@ def test_two_concurrent_closes_of_one_session_apply_its_effects_once(organizatio
     assert errors == []
     assert AppliedEffect.objects.count() == 1
     assert PointsAccount.objects.get(profile=customer).active_points == 10
+
+
+@pytest.mark.django_db
+def test_rules_filter_by_program_and_an_unknown_program_finds_nothing(api, organization, program):
+    rule = EarningRuleFactory(organization=organization, program=program)
+    EarningRuleFactory(organization=organization)
+    listed = api.get(RULES, {"program": str(program.pk)}).json()["results"]
+    assert [r["id"] for r in listed] == [str(rule.pk)]
+    unknown = api.get(RULES, {"program": "e3e70682-c209-1cac-a29f-6fbed82c07cd"})
+    assert unknown.status_code == 200 and unknown.json()["results"] == []

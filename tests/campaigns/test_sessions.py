@@ -235,6 +235,7 @@ def test_an_anonymous_session_is_kept_and_earns_nothing(api, program, per_euro):
         ({"cart_items": cart(*[("x", 1, "1.00")] * 1001)}, "cart_items.non_field_errors"),
         ({"profile": "nobody"}, "profile"),
         ({"loyalty_cards": ["NO-SUCH-CARD"]}, "loyalty_cards"),
+        ({"loyalty_cards": ["C-1", "C-1"]}, "loyalty_cards"),
     ],
 )
 def test_bad_input_is_a_400_naming_the_field(api, customer, body, attr):
