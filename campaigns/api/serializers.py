@@ -10,6 +10,7 @@ from core.api.serializers import (
     Serializer,
     UniqueListField,
 )
+from customers.validators import validate_attributes
 from loyalty.api.serializers import ScopedPrimaryKeyField
 from loyalty.models import LoyaltyProgram
 
@@ -31,7 +32,7 @@ class CartItemWriteSerializer(Serializer):
         max_digits=18, decimal_places=4, min_value=0, max_value=MAX_PRICE, coerce_to_string=False
     )
     category = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    attributes = JSONObjectField(required=False)
+    attributes = JSONObjectField(required=False, validators=[validate_attributes])
 
 
 class SessionWriteSerializer(OptionalFieldsMixin, Serializer):
@@ -43,7 +44,7 @@ class SessionWriteSerializer(OptionalFieldsMixin, Serializer):
         help_text="Closing runs the program's rules; canceling takes back what it earned.",
     )
     cart_items = CartItemWriteSerializer(many=True, max_length=MAX_ITEMS)
-    attributes = JSONObjectField()
+    attributes = JSONObjectField(validators=[validate_attributes])
     loyalty_cards = UniqueListField(child=serializers.CharField(max_length=255), max_length=100)
     store_id = serializers.CharField(max_length=255, allow_blank=True)
 
@@ -138,7 +139,7 @@ class SessionResultSerializer(Serializer):
 class EventWriteSerializer(Serializer):
     profile = serializers.CharField(max_length=255, help_text="The customer's integration_id.")
     type = serializers.CharField(max_length=100)
-    attributes = JSONObjectField(required=False)
+    attributes = JSONObjectField(required=False, validators=[validate_attributes])
 
 
 class EventSerializer(Serializer):
