@@ -114,6 +114,7 @@ def _replace_items(session: CustomerSession, cart_items: Sequence[Mapping]) -> l
     for item in items:
         item.name, item.category = item.name or "", item.category or ""
         item.attributes = item.attributes or {}
+        item.price = Decimal(str(item.price))
     CartItem.objects.bulk_create(items)
     session.total = sum((i.price * i.quantity for i in items), Decimal(0))
     session.items_count = sum(i.quantity for i in items)

@@ -7,6 +7,8 @@ from django.db import transaction
 
 from audiences import services as audience_services
 from audiences.models import Audience, AudienceGroup
+from campaigns import services as campaign_services
+from campaigns.models import EarningRule
 from customers.models import CustomerProfile
 from customers.services import bulk_upsert_customer_profiles
 from loyalty import ledger
@@ -122,6 +124,7 @@ class Command(BaseCommand):
         )
 
         program = seed_loyalty(organization, rng)
+        seed_earning_rules(program)
         seed_audiences(organization, program)
 
         # The secret is only known at creation: rotate the demo key on every run.
@@ -140,6 +143,7 @@ class Command(BaseCommand):
                     "  Loyalty back-office demo is ready",
                     f"  Organization : {organization.name} ({count} customer profiles)",
                     f"  Loyalty      : {program.name} (Bronze / Silver / Gold tiers)",
+                    "  Earning      : 1 point per 1.00 spent on a closed session, x2 for Gold",
                     "  Audiences    : Leeds customers (refreshed every 5 minutes), tier ranges",
                     "  Admin        : http://127.0.0.1:8000/admin/",
                     f"  Login        : {DEMO_USER} / {DEMO_PASSWORD}",
@@ -185,6 +189,30 @@ def seed_loyalty(organization, rng):
             reference=f"seed-{profile.integration_id}",
         )
     return program
+
+
+def seed_earning_rules(program):
+    """Coffee Club earns by its rules: 1 point per 1.00 on every closed session, rounded down,
+    and the same again for Gold members."""
+    gold = {"field": f"loyalty.tier.{program.pk}", "operator": "eq", "values": ["Gold"]}
+    rules = [
+        {
+            "name": "1 point per 1.00 spent",
+            "priority": 1,
+            "effects": [{"type": "points_per_amount", "points": 1, "per": "1.00"}],
+        },
+        {
+            "name": "Double points for Gold",
+            "priority": 2,
+            "conditions": [gold],
+            "effects": [{"type": "multiply", "factor": "2"}],
+        },
+    ]
+    for rule in rules:
+        if not EarningRule.objects.filter(program=program, name=rule["name"]).exists():
+            campaign_services.create_earning_rule(
+                program=program, data={"trigger": "session_closed", **rule}
+            )
 
 
 def seed_audiences(organization, program):
