@@ -14,51 +14,57 @@ from ..models import AppliedEffect
 Type = AppliedEffect.Type
 
 
-def _validity(planned: Planned, now: dt.datetime):
+def _validity(planned: Planned, now: dt.datetime) -> dict:
+    """The effect's own pending days and validity, where it overrides the program's."""
     activates_at = expires_at = None
     if planned.pending_days is not None:
         activates_at = now + dt.timedelta(days=planned.pending_days)
     if planned.validity_days is not None:
         expires_at = (activates_at or now) + dt.timedelta(days=planned.validity_days)
-    return activates_at, expires_at
+    return {"activates_at": activates_at, "expires_at": expires_at}
 
 
 def apply_planned(
     planned: list[Planned], *, profile, kind: str, owner: dict, actor: Actor | None, now
 ) -> list[AppliedEffect]:
-    """Earn each planned effect; `owner` is {"session": s} or {"event": e}."""
-    applied = []
+    """Earn each planned effect (one transaction each; one ledger write per (sub)ledger, in
+    order); `owner` is {"session": s} or {"event": e}."""
+    ledgers: dict = {}
     for plan in planned:
-        activates_at, expires_at = _validity(plan, now)
-        txn = ledger.earn_points(
-            program=plan.program,
+        ledgers.setdefault((plan.program.pk, plan.subledger_id), []).append(plan)
+    transactions = {}
+    for plans in ledgers.values():
+        earnings = [
+            ledger.Earning(amount=plan.amount, reason=plan.reason, **_validity(plan, now))
+            for plan in plans
+        ]
+        written = ledger.earn_points_batch(
+            program=plans[0].program,
             profile=profile,
-            amount=plan.amount,
-            subledger_id=plan.subledger_id,
+            subledger_id=plans[0].subledger_id,
+            earnings=earnings,
             kind=kind,
-            reason=plan.reason,
-            activates_at=activates_at,
-            expires_at=expires_at,
             actor=actor,
             now=now,
         )
-        applied.append(
-            AppliedEffect.objects.create(
-                organization_id=plan.program.organization_id,
-                rule=plan.rule,
-                rule_name=plan.rule.name,
-                program=plan.program,
-                type=Type.ADD_POINTS,
-                subledger_id=plan.subledger_id,
-                amount=plan.amount,
-                reason=plan.reason,
-                item_points={str(k): v for k, v in plan.item_points.items()},
-                transaction=txn,
-                created_at=now,
-                **owner,
-            )
+        transactions.update(zip(map(id, plans), written, strict=True))
+    return AppliedEffect.objects.bulk_create(
+        AppliedEffect(
+            organization_id=plan.program.organization_id,
+            rule=plan.rule,
+            rule_name=plan.rule.name,
+            program=plan.program,
+            type=Type.ADD_POINTS,
+            subledger_id=plan.subledger_id,
+            amount=plan.amount,
+            reason=plan.reason,
+            item_points={str(k): v for k, v in plan.item_points.items()},
+            transaction=transactions[id(plan)],
+            created_at=now,
+            **owner,
         )
-    return applied
+        for plan in planned
+    )
 
 
 def _available(effect: AppliedEffect, profile) -> int:

@@ -105,8 +105,17 @@ def _lines(items: Sequence[CartItem]) -> list[Line]:
     ]
 
 
-def _replace_items(session: CustomerSession, cart_items: Sequence[Mapping]) -> list[CartItem]:
-    session.items.all().delete()
+def _set_totals(session: CustomerSession, cart_items: Sequence[Mapping]) -> None:
+    prices = [(Decimal(str(item["price"])), item["quantity"]) for item in cart_items]
+    session.total = sum((price * quantity for price, quantity in prices), Decimal(0))
+    session.items_count = sum(quantity for _, quantity in prices)
+
+
+def _replace_items(
+    session: CustomerSession, cart_items: Sequence[Mapping], *, fresh: bool
+) -> list[CartItem]:
+    if not fresh:
+        session.items.all().delete()
     items = [
         CartItem(session=session, position=position, **{k: item.get(k) for k in ITEM_FIELDS})
         for position, item in enumerate(cart_items)
@@ -116,8 +125,6 @@ def _replace_items(session: CustomerSession, cart_items: Sequence[Mapping]) -> l
         item.attributes = item.attributes or {}
         item.price = Decimal(str(item.price))
     CartItem.objects.bulk_create(items)
-    session.total = sum((i.price * i.quantity for i in items), Decimal(0))
-    session.items_count = sum(i.quantity for i in items)
     return items
 
 
@@ -140,9 +147,9 @@ def _live_adds(session: CustomerSession) -> list[tuple[AppliedEffect, int]]:
     return [(e, n) for e, n in held if n > 0]
 
 
-def _take_back_all(session, profile, reason, actor, now) -> list[AppliedEffect]:
+def _take_back(live, profile, reason, actor, now) -> list[AppliedEffect]:
     taken = []
-    for effect, held in _live_adds(session):
+    for effect, held in live:
         deduction = take_back(effect, held, profile=profile, reason=reason, actor=actor, now=now)
         if deduction is not None:
             taken.append(deduction)
@@ -239,28 +246,32 @@ def _update(organization, session_id, data, actor, now) -> SessionResult:
         if key in data:
             setattr(session, key, data[key])
     session.state = target
+    reapply, live = False, []
+    if target == State.CLOSED:
+        fingerprint = _fingerprint(content)
+        live = _live_adds(session) if existed else []
+        # a first close, or a close after a reopen with another cart (whose effects go first)
+        reapply = fingerprint != session.closed_fingerprint or not live
+        session.closed_fingerprint, session.closed_at = fingerprint, now
+    if "cart_items" in data:
+        _set_totals(session, data["cart_items"])
     session.save()
     items = (
-        _replace_items(session, data["cart_items"])
+        _replace_items(session, data["cart_items"], fresh=not existed)
         if "cart_items" in data
         else list(session.items.all())
     )
     result = SessionResult(session=session, items=items, created=not existed)
-    if target == State.CLOSED:
-        fingerprint = _fingerprint(content)
-        if fingerprint != session.closed_fingerprint or not _live_adds(session):
-            # a close after a reopen with another cart: the earlier effects go first
-            reason = "Session changed after reopening"
-            result.effects += _take_back_all(session, profile, reason, actor, now)
-            result.effects += _close(session, items, profile, actor, now)
-        session.closed_fingerprint = fingerprint
-        session.closed_at = now
-    session.save()
+    if reapply:
+        reason = "Session changed after reopening"
+        result.effects += _take_back(live, profile, reason, actor, now)
+        result.effects += _close(session, items, profile, actor, now)
     return result
 
 
 def _cancel(session, profile, actor, now) -> SessionResult:
-    effects = _take_back_all(session, session.profile or profile, "Session canceled", actor, now)
+    live = _live_adds(session)
+    effects = _take_back(live, session.profile or profile, "Session canceled", actor, now)
     session.state = State.CANCELED
     session.save()
     return SessionResult(session=session, items=list(session.items.all()), effects=effects)

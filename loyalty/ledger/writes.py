@@ -3,6 +3,7 @@ what is due first (settle.py), records the transaction and its lot or allocation
 the tier follow."""
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -218,31 +219,110 @@ def earn_points(
     if existing is not None:
         return existing
     txn = write.record(account, amount, activates_at=activates_at, expires_at=expires_at)
-    active_now = activates_at <= now
-    lot = PointsLot(
-        organization_id=program.organization_id,
-        program=program,
-        account=account,
-        transaction=txn,
-        amount=amount,
-        remaining=amount,
-        activates_at=activates_at,
-        expires_at=expires_at,
-        counted_as="active" if active_now else "pending",
-        created_at=now,
-    )
-    if active_now:
-        account.active_points += amount
-        if account.debt_points > 0:
-            cover_debt(account, lot, now, save_lot=True)
-        else:
-            lot.save(force_insert=True)
-    else:
-        account.pending_points += amount
+    lot = _count_in(account, txn, now)
+    if lot is not None:
         lot.save(force_insert=True)
     save_balances(account)
     after_change(account, now=now, activity="earning")
     return txn
+
+
+def _count_in(account: PointsAccount, txn: PointsTransaction, now) -> PointsLot | None:
+    """The lot that holds an earn's points, counted in the account's balances. Returned
+    unsaved for the caller to insert, or None when it was saved already (it covered an
+    overdraft, whose allocations need it first)."""
+    active_now = txn.activates_at <= now
+    lot = PointsLot(
+        organization_id=txn.organization_id,
+        program_id=txn.program_id,
+        account=account,
+        transaction=txn,
+        amount=txn.amount,
+        remaining=txn.amount,
+        activates_at=txn.activates_at,
+        expires_at=txn.expires_at,
+        counted_as="active" if active_now else "pending",
+        created_at=now,
+    )
+    if not active_now:
+        account.pending_points += txn.amount
+        return lot
+    account.active_points += txn.amount
+    if account.debt_points > 0:
+        cover_debt(account, lot, now, save_lot=True)
+        return None
+    return lot
+
+
+@dataclass(frozen=True)
+class Earning:
+    """One earn of a batch (earn_points_batch)."""
+
+    amount: int
+    reason: str = ""
+    activates_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+
+
+@transaction.atomic
+def earn_points_batch(
+    *,
+    program: LoyaltyProgram,
+    earnings: Sequence[Earning],
+    profile: CustomerProfile | None = None,
+    card: LoyaltyCard | None = None,
+    subledger_id: str = "",
+    kind: str = Kind.MANUAL,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> list[PointsTransaction]:
+    """Several earns into one (sub)ledger, written as earn_points would write them one after
+    the other, with one lock, one settle, one balance write and one tier update, and the
+    transactions and lots inserted in two statements (a session's effects)."""
+    if not earnings:
+        return []
+    now = now or timezone.now()
+    write = _Write(
+        program=program,
+        profile=profile,
+        card=card,
+        subledger_id=subledger_id,
+        kind=kind,
+        reason="",
+        reference="",
+        actor=actor or Actor(),
+        now=now,
+    )
+    windows = []
+    for earning in earnings:
+        write.check(earning.amount, EARN_KINDS, "earned")
+        activates_at, expires_at = _validity(program, now, earning.activates_at, earning.expires_at)
+        if expires_at is not None and expires_at <= now:
+            raise ValidationError({"expires_at": "Points cannot be earned already expired."})
+        windows.append((activates_at, expires_at))
+    account, _ = write.open(sum(e.amount for e in earnings))
+    txns = PointsTransaction.objects.bulk_create(
+        PointsTransaction(
+            organization_id=program.organization_id,
+            program=program,
+            account=account,
+            amount=earning.amount,
+            kind=kind,
+            reason=earning.reason,
+            reference="",
+            activates_at=activates_at,
+            expires_at=expires_at,
+            created_by=write.actor.user,
+            api_key=write.actor.api_key,
+            created_at=now,
+        )
+        for earning, (activates_at, expires_at) in zip(earnings, windows, strict=True)
+    )
+    lots = [lot for txn in txns if (lot := _count_in(account, txn, now)) is not None]
+    PointsLot.objects.bulk_create(lots)
+    save_balances(account)
+    after_change(account, now=now, activity="earning")
+    return txns
 
 
 @transaction.atomic
