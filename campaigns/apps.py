@@ -7,3 +7,10 @@ class CampaignsConfig(AppConfig):
     and nothing below imports it."""
 
     name = "campaigns"
+
+    def ready(self):
+        from customers.hooks import profiles_created
+
+        from .services.welcome import queue_profile_created_rules
+
+        profiles_created.register(queue_profile_created_rules)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from core.errors import BatchValidationError
 from organizations.models import Organization
 
+from .hooks import profiles_created
 from .models import CustomerProfile
 from .validators import is_valid_attribute_key
 
@@ -95,6 +96,7 @@ def create_customer_profile(
             {"integration_id": "A customer profile with this integration_id already exists."}
         )
     profile.save()
+    profiles_created(organization=organization, profile_ids=[profile.pk])
     return profile
 
 
@@ -188,6 +190,9 @@ def bulk_upsert_customer_profiles(
         unique_fields=["organization", "integration_id"],
         update_fields=[*PERSONAL_FIELDS, "attributes", "updated_at"],
     )
+    created = [profile.pk for profile, is_new in results if is_new]
+    if created:
+        profiles_created(organization=organization, profile_ids=created)
     return results
 
 
