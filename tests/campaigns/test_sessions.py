@@ -286,3 +286,31 @@ def test_every_effect_names_its_session_and_rule_in_the_ledger(api, program, cus
     read = api.get(f"{URL}/s-1").json()
     assert [e["amount"] for e in read["effects"]] == [6]
     assert read["session"]["cart_items"][0]["sku"] == "latte"
+
+
+def test_half_up_rounding_and_an_effects_own_pending_days_and_validity(
+    api, organization, program, customer
+):
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="half up, pending a week, valid 30 days",
+        effects=[{**PER_EURO, "rounding": "half_up", "pending_days": 7, "validity_days": 30}],
+    )
+    (effect,) = close(api, "s-1", cart(("latte", 1, "9.50"))).json()["effects"]
+    assert effect["amount"] == 10  # 9.50 rounds half up
+    txn = PointsTransaction.objects.get(pk=effect["transaction"])
+    assert (txn.activates_at - txn.created_at).days == 7
+    assert (txn.expires_at - txn.activates_at).days == 30
+    account = PointsAccount.objects.get(program=program, profile=customer)
+    assert (account.active_points, account.pending_points) == (0, 10)
+
+
+def test_a_cancel_after_a_return_takes_back_only_the_rest(api, program, customer, per_euro):
+    close(api, "s-1", cart(("mug", 2, "5.00")))  # 10 points
+    api.post(f"{URL}/s-1/returns", {"returned_cart_items": [{"position": 0, "quantity": 1}]})
+    assert balance(program, customer) == 5
+    effects = api.put(f"{URL}/s-1", {"state": "canceled"}, format="json").json()["effects"]
+    assert [(e["type"], e["amount"]) for e in effects] == [("deduct_points", 5)]
+    assert balance(program, customer) == 0
+    assert api.put(f"{URL}/s-1", {"state": "open"}, format="json").status_code == 409
