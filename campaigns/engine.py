@@ -45,6 +45,7 @@ class Planned:
     rule: EarningRule
     program: LoyaltyProgram
     amount: int
+    card: object | None = None  # the loyalty card credited, in a card-based program
     subledger_id: str = ""
     reason: str = ""
     item_points: dict = field(default_factory=dict)
@@ -83,14 +84,13 @@ def compiled(rule: EarningRule) -> CompiledRule:
 
 
 def active_rules(*, organization, trigger: str, now: dt.datetime, event_type: str = ""):
-    """The organization's active rules for a trigger, valid now, of active profile programs,
-    in the order they run."""
+    """The organization's active rules for a trigger, valid now, of active programs, in the
+    order they run."""
     rules = EarningRule.objects.filter(
         organization=organization,
         trigger=trigger,
         status=EarningRule.Status.ACTIVE,
         program__status=LoyaltyProgram.Status.ACTIVE,
-        program__kind=LoyaltyProgram.Kind.PROFILE,
     ).filter(
         Q(starts_at__isnull=True) | Q(starts_at__lte=now),
         Q(ends_at__isnull=True) | Q(ends_at__gt=now),
@@ -147,9 +147,13 @@ def plan(
     profile: CustomerProfile | None,
     facts: Facts,
     lines: list[fx.Line],
+    cards: dict | None = None,
 ) -> list[Planned]:
-    """The effects the rules give, in order. Anonymous (no profile): nothing."""
-    if profile is None or not rules:
+    """The effects the rules give, in order. A profile-based program credits the profile (an
+    anonymous session earns nothing there); a card-based one credits the session's card of
+    that program (`cards`: program id -> card), and without one it earns nothing."""
+    cards = cards or {}
+    if not rules or (profile is None and not cards):
         return []
     answers = _profile_answers(profile, rules)
     planned: list[Planned] = []
@@ -157,6 +161,11 @@ def plan(
     earned: dict = {}  # program id -> the Points given so far in this run
     for r, rule in enumerate(rules):
         program = rule.rule.program
+        card = cards.get(program.pk) if program.kind == LoyaltyProgram.Kind.CARD else None
+        if (card is None and program.kind == LoyaltyProgram.Kind.CARD) or (
+            profile is None and program.kind == LoyaltyProgram.Kind.PROFILE
+        ):
+            continue
         if program.pk in stopped or not _holds(r, rule, facts, answers):
             continue
         for effect in rule.effects:
@@ -174,6 +183,7 @@ def plan(
                     rule=rule.rule,
                     program=program,
                     amount=points.amount,
+                    card=card,
                     subledger_id=effect.get("subledger_id", ""),
                     reason=rule.rule.name[:255],
                     item_points=points.item_points,

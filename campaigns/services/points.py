@@ -32,15 +32,18 @@ def apply_planned(
     ledgers: dict = {}
     for plan in planned:
         ledgers.setdefault((plan.program.pk, plan.subledger_id), []).append(plan)
+    # a card-based program credits the card, a profile-based one the profile
     transactions = {}
     for plans in ledgers.values():
         earnings = [
             ledger.Earning(amount=plan.amount, reason=plan.reason, **_validity(plan, now))
             for plan in plans
         ]
+        card = plans[0].card
         written = ledger.earn_points_batch(
             program=plans[0].program,
-            profile=profile,
+            profile=None if card else profile,
+            card=card,
             subledger_id=plans[0].subledger_id,
             earnings=earnings,
             kind=kind,
@@ -67,10 +70,10 @@ def apply_planned(
     )
 
 
-def _available(effect: AppliedEffect, profile) -> int:
+def _available(effect: AppliedEffect, owner: dict) -> int:
     balance = (
         PointsAccount.objects.filter(
-            program=effect.program, profile=profile, subledger_id=effect.subledger_id
+            program=effect.program, subledger_id=effect.subledger_id, **owner
         )
         .values_list("active_points", flat=True)
         .first()
@@ -94,9 +97,11 @@ def take_back(
     if amount <= 0:
         return None
     taken, txn = amount, None
+    account = effect.transaction.account if effect.transaction else None
+    owner = {"card": account.card} if account and account.card_id else {"profile": profile}
     common = {
         "program": effect.program,
-        "profile": profile,
+        **owner,
         "subledger_id": effect.subledger_id,
         "kind": effect.transaction.kind if effect.transaction else ledger.Kind.SESSION,
         "reason": reason,
@@ -106,7 +111,7 @@ def take_back(
     try:
         txn = ledger.spend_points(amount=amount, **common)
     except ledger.InsufficientPoints:
-        taken = min(amount, _available(effect, profile))
+        taken = min(amount, _available(effect, owner))
         if taken:
             txn = ledger.spend_points(amount=taken, **common)
     return AppliedEffect.objects.create(

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.errors import BatchValidationError, ConflictError
 from customers.models import CustomerProfile
-from loyalty.models import LoyaltyCard, PointsTransaction
+from loyalty.models import LoyaltyCard, LoyaltyProgram, PointsTransaction
 from organizations.models import Organization
 from organizations.tenancy import Actor
 
@@ -132,7 +132,7 @@ def _live_adds(session: CustomerSession) -> list[tuple[AppliedEffect, int]]:
     """(add effect, points it still holds) for the session's adds not fully taken back."""
     effects = list(
         AppliedEffect.objects.filter(session=session).select_related(
-            "program", "transaction", "session"
+            "program", "transaction__account__card", "session"
         )
     )
     reversals: dict = {}
@@ -167,7 +167,15 @@ def _close(session, items, profile, actor, now) -> list[AppliedEffect]:
         attributes=session.attributes,
         store_id=session.store_id,
     )
-    planned = engine.plan(rules=rules, profile=profile, facts=facts, lines=lines)
+    cards = {}
+    if session.loyalty_cards:
+        for card in LoyaltyCard.objects.filter(
+            organization=session.organization_id,
+            identifier__in=session.loyalty_cards,
+            program__kind=LoyaltyProgram.Kind.CARD,
+        ).order_by("identifier"):
+            cards.setdefault(card.program_id, card)
+    planned = engine.plan(rules=rules, profile=profile, facts=facts, lines=lines, cards=cards)
     return apply_planned(
         planned,
         profile=profile,

@@ -13,6 +13,7 @@ from loyalty.models import PointsAccount, PointsTransaction
 from tests.factories import (
     CustomerProfileFactory,
     EarningRuleFactory,
+    LoyaltyCardFactory,
     LoyaltyProgramFactory,
     OrganizationFactory,
 )
@@ -314,3 +315,16 @@ def test_a_cancel_after_a_return_takes_back_only_the_rest(api, program, customer
     assert [(e["type"], e["amount"]) for e in effects] == [("deduct_points", 5)]
     assert balance(program, customer) == 0
     assert api.put(f"{URL}/s-1", {"state": "open"}, format="json").status_code == 409
+
+
+def test_a_card_program_credits_the_sessions_card_even_without_a_profile(api, organization):
+    card = LoyaltyCardFactory(organization=organization, identifier="CARD-7")
+    EarningRuleFactory(organization=organization, program=card.program, effects=[PER_EURO])
+    body = {"state": "closed", "loyalty_cards": ["CARD-7"], "cart_items": cart(("tea", 2, "2.10"))}
+    (effect,) = api.put(f"{URL}/s-card", body, format="json").json()["effects"]
+    assert effect["amount"] == 4
+    account = PointsAccount.objects.get(card=card)
+    assert account.active_points == 4
+    api.put(f"{URL}/s-card", {"state": "canceled"}, format="json")
+    account.refresh_from_db()
+    assert account.active_points == 0
