@@ -96,7 +96,6 @@ def take_back(
     the rest is recorded as `shortfall`)."""
     if amount <= 0:
         return None
-    taken, txn = amount, None
     account = effect.transaction.account if effect.transaction else None
     owner = {"card": account.card} if account and account.card_id else {"profile": profile}
     common = {
@@ -108,12 +107,21 @@ def take_back(
         "actor": actor,
         "now": now,
     }
-    try:
-        txn = ledger.spend_points(amount=amount, **common)
-    except ledger.InsufficientPoints:
-        taken = min(amount, _available(effect, owner))
-        if taken:
-            txn = ledger.spend_points(amount=taken, **common)
+    pending_txn, from_pending = (None, 0)
+    if effect.transaction is not None:  # points not active yet are given up by their lot
+        pending_txn, from_pending = ledger.take_pending_points(
+            earned=effect.transaction, amount=amount, reason=reason, actor=actor, now=now
+        )
+    rest = amount - from_pending
+    txn = pending_txn
+    if rest:
+        try:
+            txn = ledger.spend_points(amount=rest, **common)
+        except ledger.InsufficientPoints:
+            rest = min(rest, _available(effect, owner))
+            if rest:
+                txn = ledger.spend_points(amount=rest, **common)
+    taken = from_pending + rest
     return AppliedEffect.objects.create(
         organization_id=effect.organization_id,
         session=effect.session,

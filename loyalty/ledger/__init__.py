@@ -20,6 +20,7 @@ from .writes import (
     earn_points_batch,
     lock_account,
     spend_points,
+    take_pending_points,
 )
 
 __all__ = [
@@ -37,4 +38,5 @@ __all__ = [
     "settle_account",
     "settle_accounts",
     "spend_points",
+    "take_pending_points",
 ]

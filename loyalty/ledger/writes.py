@@ -326,6 +326,47 @@ def earn_points_batch(
 
 
 @transaction.atomic
+def take_pending_points(
+    *,
+    earned: PointsTransaction,
+    amount: int,
+    reason: str,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[PointsTransaction | None, int]:
+    """Take back up to `amount` of an earn's points that are still pending (a canceled or
+    returned purchase whose points have not become active yet): its lot gives them up, so they
+    never become active. Returns the deduction (None if nothing was pending) and how many
+    points it took; what is already active is for spend_points."""
+    now = now or timezone.now()
+    account = PointsAccount.objects.select_for_update().get(pk=earned.account_id)
+    settle_account(account, now=now)
+    lot = PointsLot.objects.filter(transaction=earned, counted_as="pending").first()
+    taken = min(amount, lot.remaining) if lot is not None else 0
+    if taken <= 0:
+        return None, 0
+    txn = PointsTransaction.objects.create(
+        organization_id=earned.organization_id,
+        program_id=earned.program_id,
+        account=account,
+        amount=-taken,
+        kind=earned.kind,
+        reason=reason,
+        reference="",
+        created_by=(actor or Actor()).user,
+        api_key=(actor or Actor()).api_key,
+        created_at=now,
+    )
+    PointsAllocation.objects.create(transaction=txn, lot=lot, amount=taken, created_at=now)
+    lot.remaining -= taken
+    lot.save(update_fields=["remaining"])
+    account.pending_points -= taken
+    account.spent_points += taken
+    save_balances(account)
+    return txn, taken
+
+
+@transaction.atomic
 def spend_points(
     *,
     program: LoyaltyProgram,

@@ -1,14 +1,16 @@
 """Customer sessions through the API: closing earns by the program's rules, idempotently;
 reopen/change/close, returns, cancels and dry runs; bad input is a 400 naming the field."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from campaigns.models import AppliedEffect, CustomerSession
-from loyalty import ledger
+from loyalty import ledger, selectors
 from loyalty.models import PointsAccount, PointsTransaction
 from tests.factories import (
     CustomerProfileFactory,
@@ -328,3 +330,22 @@ def test_a_card_program_credits_the_sessions_card_even_without_a_profile(api, or
     api.put(f"{URL}/s-card", {"state": "canceled"}, format="json")
     account.refresh_from_db()
     assert account.active_points == 0
+
+
+def test_a_cancel_takes_back_points_still_pending_so_they_never_become_active(
+    api, organization, program, customer
+):
+    EarningRuleFactory(
+        organization=organization, program=program, effects=[{**PER_EURO, "pending_days": 7}]
+    )
+    close(api, "s-1", cart(("latte", 3, "3.40")))  # 10 points, pending for a week
+    (effect,) = api.put(f"{URL}/s-1", {"state": "canceled"}, format="json").json()["effects"]
+    assert (effect["amount"], effect["shortfall"]) == (10, 0)
+    account = PointsAccount.objects.get(program=program, profile=customer)
+    assert (account.active_points, account.pending_points) == (0, 0)
+    later = timezone.now() + dt.timedelta(days=8)
+    ledger.settle_accounts(account_ids=[account.pk], now=later)
+    account.refresh_from_db()
+    assert account.active_points == 0
+    balances = selectors.ledger_balances(accounts=PointsAccount.objects.filter(pk=account.pk))
+    assert balances[""]["pending"] == balances[""]["active"] == 0
