@@ -7,7 +7,12 @@
 """
 
 from .events import EventResult, track_event
-from .rules import create_earning_rule, delete_earning_rule, update_earning_rule
+from .rules import (
+    create_earning_rule,
+    delete_earning_rule,
+    update_earning_rule,
+    validate_earning_rule,
+)
 from .sessions import (
     MAX_ITEMS,
     SessionResult,
@@ -29,4 +34,5 @@ __all__ = [
     "track_event",
     "update_customer_session",
     "update_earning_rule",
+    "validate_earning_rule",
 ]

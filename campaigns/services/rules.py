@@ -1,6 +1,7 @@
 """Earning rules: create, update, delete. Conditions and effects are checked here (the API and
 the admin show the same messages)."""
 
+import copy
 from collections.abc import Mapping
 
 from django.core.exceptions import ValidationError
@@ -45,24 +46,33 @@ def _check(rule: EarningRule) -> None:
     rule.full_clean(exclude=["organization", "program"])
 
 
-@transaction.atomic
-def create_earning_rule(*, program: LoyaltyProgram, data: Mapping) -> EarningRule:
-    rule = EarningRule(organization_id=program.organization_id, program=program)
-    rule.organization = program.organization
+def validate_earning_rule(
+    *, program: LoyaltyProgram, data: Mapping, rule: EarningRule | None = None
+) -> EarningRule:
+    """The rule as `data` would make it (a new one, or `rule` changed), checked against
+    `program` as given (e.g. its subledgers setting as an admin form posts it), not saved.
+    Raises ValidationError naming the field."""
+    candidate = copy.copy(rule) if rule is not None else EarningRule(program=program)
+    candidate.program = program
+    candidate.organization_id = program.organization_id
+    candidate.organization = program.organization
     for key in FIELDS:
         if key in data:
-            setattr(rule, key, data[key])
-    _check(rule)
+            setattr(candidate, key, data[key])
+    _check(candidate)
+    return candidate
+
+
+@transaction.atomic
+def create_earning_rule(*, program: LoyaltyProgram, data: Mapping) -> EarningRule:
+    rule = validate_earning_rule(program=program, data=data)
     rule.save()
     return rule
 
 
 @transaction.atomic
 def update_earning_rule(*, rule: EarningRule, data: Mapping) -> EarningRule:
-    for key in FIELDS:
-        if key in data:
-            setattr(rule, key, data[key])
-    _check(rule)
+    rule = validate_earning_rule(program=rule.program, data=data, rule=rule)
     rule.save()
     return rule
 
