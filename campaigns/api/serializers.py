@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from campaigns.models import AppliedEffect, CartItem, CustomerSession, EarningRule
 from campaigns.services import MAX_ITEMS
+from campaigns.services.rules import FIELDS as RULE_FIELDS
 from core.api.serializers import (
     JSONObjectField,
     ModelSerializer,
@@ -162,22 +163,7 @@ class EarningRuleSerializer(ModelSerializer):
 
     class Meta:
         model = EarningRule
-        fields = (
-            "id",
-            "program",
-            "name",
-            "status",
-            "starts_at",
-            "ends_at",
-            "priority",
-            "stop_here",
-            "trigger",
-            "event_type",
-            "conditions",
-            "effects",
-            "created_at",
-            "updated_at",
-        )
+        fields = ("id", "program", *RULE_FIELDS, "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
 
 
