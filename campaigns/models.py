@@ -98,6 +98,25 @@ class CustomerSession(TenantModel):
         return self.session_id
 
 
+class SessionStateChange(models.Model):
+    """A session's state history: every move from one state to another (a new session moves
+    from nothing), in order."""
+
+    id = models.BigAutoField(primary_key=True)
+    session = models.ForeignKey(
+        CustomerSession, on_delete=models.CASCADE, related_name="state_changes"
+    )
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, choices=CustomerSession.State.choices)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("id",)
+
+    def __str__(self) -> str:
+        return f"{self.from_state or 'new'} -> {self.to_state}"
+
+
 class CartItem(models.Model):
     id = models.BigAutoField(primary_key=True)
     session = models.ForeignKey(CustomerSession, on_delete=models.CASCADE, related_name="items")

@@ -7,7 +7,13 @@ from django.db.models.functions import Coalesce
 
 from organizations.admin_base import ReadOnlyTenantAdmin, TenantInlinePermissions
 
-from ..models import AppliedEffect, CartItem, CustomerEvent, CustomerSession
+from ..models import (
+    AppliedEffect,
+    CartItem,
+    CustomerEvent,
+    CustomerSession,
+    SessionStateChange,
+)
 
 
 class ReadOnlyInline(TenantInlinePermissions, admin.TabularInline):
@@ -27,6 +33,12 @@ class ReadOnlyInline(TenantInlinePermissions, admin.TabularInline):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class StateChangeInline(ReadOnlyInline):
+    model = SessionStateChange
+    fields = ("changed_at", "from_state", "to_state")
+    verbose_name_plural = "state history"
 
 
 class CartItemInline(ReadOnlyInline):
@@ -74,7 +86,7 @@ class CustomerSessionAdmin(ReadOnlyTenantAdmin):
     list_select_related = ("profile",)
     ordering = ("-created_at",)
     show_full_result_count = False  # a sessions table grows large: one count, not two
-    inlines = (CartItemInline, SessionEffectInline)
+    inlines = (CartItemInline, SessionEffectInline, StateChangeInline)
     fields = (
         "organization",
         "session_id",

@@ -27,7 +27,7 @@ from organizations.tenancy import Actor
 
 from .. import engine
 from ..effects import Line
-from ..models import AppliedEffect, CartItem, CustomerSession, EarningRule
+from ..models import AppliedEffect, CartItem, CustomerSession, EarningRule, SessionStateChange
 from .points import apply_planned, still_held, take_back
 
 State = CustomerSession.State
@@ -91,6 +91,12 @@ def _check_cards(organization, identifiers: Sequence[str]) -> None:
     unknown = [identifier for identifier in identifiers if identifier not in known]
     if unknown:
         raise ValidationError({"loyalty_cards": f"No loyalty card {unknown[0]!r}."})
+
+
+def _moved(session: CustomerSession, before: str | None, now) -> None:
+    SessionStateChange.objects.create(
+        session=session, from_state=before or "", to_state=session.state, changed_at=now
+    )
 
 
 def _lines(items: Sequence[CartItem]) -> list[Line]:
@@ -253,6 +259,7 @@ def _update(organization, session_id, data, actor, now) -> SessionResult:
     for key in ("attributes", "loyalty_cards", "store_id"):
         if key in data:
             setattr(session, key, data[key])
+    moved = before != target
     session.state = target
     reapply, live = False, []
     if target == State.CLOSED:
@@ -264,6 +271,8 @@ def _update(organization, session_id, data, actor, now) -> SessionResult:
     if "cart_items" in data:
         _set_totals(session, data["cart_items"])
     session.save()
+    if moved:
+        _moved(session, before, now)
     items = (
         _replace_items(session, data["cart_items"], fresh=not existed)
         if "cart_items" in data
@@ -280,8 +289,9 @@ def _update(organization, session_id, data, actor, now) -> SessionResult:
 def _cancel(session, profile, actor, now) -> SessionResult:
     live = _live_adds(session)
     effects = _take_back(live, session.profile or profile, "Session canceled", actor, now)
-    session.state = State.CANCELED
+    before, session.state = session.state, State.CANCELED
     session.save()
+    _moved(session, before, now)
     return SessionResult(session=session, items=list(session.items.all()), effects=effects)
 
 
@@ -313,6 +323,7 @@ def reopen_customer_session(
             )
         session.state = State.OPEN
         session.save()
+        _moved(session, State.CLOSED, timezone.now())
         return SessionResult(session=session, items=list(session.items.all()))
 
     return _run(dry, work)
@@ -379,8 +390,10 @@ def return_cart_items(
         for position, quantity in wanted.items():
             items[position].returned_quantity += quantity
         CartItem.objects.bulk_update([items[p] for p in wanted], ["returned_quantity"])
-        session.state = State.PARTIALLY_RETURNED
+        before, session.state = session.state, State.PARTIALLY_RETURNED
         session.save()
+        if before != session.state:
+            _moved(session, before, now)
         return SessionResult(session=session, items=list(items.values()), effects=effects)
 
     return _run(dry, work)

@@ -349,3 +349,21 @@ def test_a_cancel_takes_back_points_still_pending_so_they_never_become_active(
     assert account.active_points == 0
     balances = selectors.ledger_balances(accounts=PointsAccount.objects.filter(pk=account.pk))
     assert balances[""]["pending"] == balances[""]["active"] == 0
+
+
+def test_every_state_change_is_kept_in_the_sessions_history(api, program, customer, per_euro):
+    api.put(f"{URL}/s-1", {"profile": "ada", "cart_items": cart(("mug", 2, "5.00"))})
+    close(api, "s-1", cart(("mug", 2, "5.00")))
+    api.post(f"{URL}/s-1/reopen")
+    close(api, "s-1", cart(("mug", 2, "5.00")))
+    api.post(f"{URL}/s-1/returns", {"returned_cart_items": [{"position": 0, "quantity": 1}]})
+    api.put(f"{URL}/s-1", {"state": "canceled"}, format="json")
+    session = CustomerSession.objects.get(session_id="s-1")
+    assert [(c.from_state, c.to_state) for c in session.state_changes.all()] == [
+        ("", "open"),
+        ("open", "closed"),
+        ("closed", "open"),
+        ("open", "closed"),
+        ("closed", "partially_returned"),
+        ("partially_returned", "canceled"),
+    ]
