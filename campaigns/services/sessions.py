@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.errors import BatchValidationError, ConflictError
@@ -65,7 +65,23 @@ def _lock(organization: Organization, session_id: str) -> tuple[CustomerSession 
         .filter(organization=organization, session_id=session_id)
         .first()
     )
+    if session is not None:
+        session.organization = organization  # known: no query to read it again
     return session, session is not None
+
+
+def _lock_or_create(organization: Organization, session_id: str) -> tuple[CustomerSession, bool]:
+    """The session locked for this transaction, and whether it existed before. A new one is
+    inserted at once (ON CONFLICT DO NOTHING: no savepoint), so two concurrent first requests
+    meet on its row: the second waits for the first, then finds its session. The request's
+    transaction rolls the row back if anything after fails."""
+    session, existed = _lock(organization, session_id)
+    if existed:
+        return session, True
+    claim = CustomerSession(organization=organization, session_id=session_id)
+    CustomerSession.objects.bulk_create([claim], ignore_conflicts=True)
+    session, _ = _lock(organization, session_id)
+    return session, session.pk != claim.pk
 
 
 def _profile(organization, integration_id) -> CustomerProfile | None:
@@ -214,26 +230,17 @@ def update_customer_session(
     loyalty_cards, store_id; fields left out keep their value)."""
     now = now or timezone.now()
 
-    def work():
-        try:
-            with transaction.atomic():
-                return _update(organization, session_id, data, actor, now)
-        except IntegrityError:  # created concurrently: the row exists now, lock it
-            return _update(organization, session_id, data, actor, now)
-
-    return _run(dry, work)
+    return _run(dry, lambda: _update(organization, session_id, data, actor, now))
 
 
 def _update(organization, session_id, data, actor, now) -> SessionResult:
-    session, existed = _lock(organization, session_id)
+    session, existed = _lock_or_create(organization, session_id)
     before = session.state if existed else None
     target = data.get("state", before or State.OPEN)
     if target not in MOVES[before]:
         if before == State.CLOSED and target == State.OPEN:
             raise ConflictError("This session is closed: reopen it to change it.", "closed")
         raise ConflictError(f"A {before or 'new'} session cannot become {target}.", "state")
-    if not existed:
-        session = CustomerSession(organization=organization, session_id=session_id)
     profile_given = "profile" in data
     profile = (
         _profile(organization, data["profile"])

@@ -264,7 +264,7 @@ class Earning:
     expires_at: dt.datetime | None = None
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # in a caller's transaction: one less round trip each way
 def earn_points_batch(
     *,
     program: LoyaltyProgram,
