@@ -7,20 +7,18 @@ account (activates and expires the lots that are due), so the cached counters an
 spend may consume are exact at that moment even if the beat task has not run yet.
 """
 
+from .sessions import Earning, earn_points_batch, take_pending_points
 from .settle import due_account_ids, settle_account, settle_accounts
 from .writes import (
     EARN_KINDS,
     MAX_AMOUNT,
     SPEND_KINDS,
-    Earning,
     InsufficientPoints,
     Kind,
     adjust_points,
     earn_points,
-    earn_points_batch,
     lock_account,
     spend_points,
-    take_pending_points,
 )
 
 __all__ = [
