@@ -53,6 +53,21 @@ class SessionResult:
     created: bool = False
 
 
+CONTENT_FIELDS = ("attributes", "loyalty_cards", "store_id")
+
+
+def _item_key(item: Mapping) -> list:
+    """A cart line as the fingerprint sees it, whether it came from a request or the table."""
+    return [
+        item["sku"],
+        item.get("name") or "",
+        item["quantity"],
+        str(Decimal(str(item["price"])).normalize()),
+        item.get("category") or "",
+        item.get("attributes") or {},
+    ]
+
+
 def _fingerprint(data: Mapping) -> str:
     raw = json.dumps(data, sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -249,12 +264,18 @@ def _update(organization, session_id, data, actor, now) -> SessionResult:
     )
     if "loyalty_cards" in data:
         _check_cards(organization, data["loyalty_cards"])
+    # what the session is made of once this request applies: a field left out keeps its value
     content = {
         "profile": profile.pk if profile else None,
-        "cart_items": data.get("cart_items"),
-        "attributes": data.get("attributes"),
-        "loyalty_cards": data.get("loyalty_cards"),
-        "store_id": data.get("store_id"),
+        "cart_items": [
+            _item_key(item)
+            for item in (
+                data["cart_items"]
+                if "cart_items" in data
+                else (session.items.values(*ITEM_FIELDS) if existed else [])
+            )
+        ],
+        **{key: data.get(key, getattr(session, key)) for key in CONTENT_FIELDS},
     }
     if before == State.CLOSED and target == State.CLOSED:
         if _fingerprint(content) == session.closed_fingerprint:

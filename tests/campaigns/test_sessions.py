@@ -367,3 +367,15 @@ def test_every_state_change_is_kept_in_the_sessions_history(api, program, custom
         ("closed", "partially_returned"),
         ("partially_returned", "canceled"),
     ]
+
+
+def test_a_close_naming_only_the_state_is_the_same_content(api, program, customer, per_euro):
+    api.put(f"{URL}/s-1", {"profile": "ada", "cart_items": cart(("mug", 2, "5.00"))})
+    first = api.put(f"{URL}/s-1", {"state": "closed"}, format="json").json()["effects"]
+    assert [e["amount"] for e in first] == [10]
+    assert api.put(f"{URL}/s-1", {"state": "closed"}, format="json").json()["effects"] == []
+    same_cart = close(api, "s-1", cart(("mug", 2, "5.00")))  # the cart it has: no change
+    assert same_cart.status_code == 200 and same_cart.json()["effects"] == []
+    api.post(f"{URL}/s-1/reopen")
+    assert api.put(f"{URL}/s-1", {"state": "closed"}, format="json").json()["effects"] == []
+    assert balance(program, customer) == 10
