@@ -57,11 +57,21 @@ _cache: OrderedDict = OrderedDict()
 
 
 def compiled(rule: EarningRule) -> CompiledRule:
+    """The rule with its conditions parsed and compiled. Only that work is cached (by rule
+    version); the rule and its program are the ones just read, so a program's settings
+    (pending days, validity, status) are never stale."""
     key = (rule.pk, rule.updated_at)
-    hit = _cache.get(key)
-    if hit is not None:
+    groups = _cache.get(key)
+    if groups is None:
+        groups = _cache[key] = _compile_groups(rule)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    else:
         _cache.move_to_end(key)
-        return hit
+    return CompiledRule(rule=rule, groups=groups, effects=tuple(rule.effects))
+
+
+def _compile_groups(rule: EarningRule) -> tuple[Group, ...]:
     groups = []
     for conditions in grouped([Rule.of(c) for c in rule.conditions]).values():
         profile_rules = [c for c in conditions if is_profile_field(c.field)]
@@ -76,11 +86,7 @@ def compiled(rule: EarningRule) -> CompiledRule:
                 else None,
             )
         )
-    result = CompiledRule(rule=rule, groups=tuple(groups), effects=tuple(rule.effects))
-    _cache[key] = result
-    while len(_cache) > CACHE_SIZE:
-        _cache.popitem(last=False)
-    return result
+    return tuple(groups)
 
 
 def active_rules(*, organization, trigger: str, now: dt.datetime, event_type: str = ""):

@@ -379,3 +379,36 @@ def test_a_close_naming_only_the_state_is_the_same_content(api, program, custome
     api.post(f"{URL}/s-1/reopen")
     assert api.put(f"{URL}/s-1", {"state": "closed"}, format="json").json()["effects"] == []
     assert balance(program, customer) == 10
+
+
+def test_a_change_to_the_program_counts_at_once_though_its_rules_are_cached(
+    api, program, customer, per_euro
+):
+    close(api, "s-1", cart(("latte", 3, "3.40")))  # compiles and caches the rule
+    program.pending_days = 5
+    program.save()
+    (effect,) = close(api, "s-2", cart(("latte", 3, "3.40"))).json()["effects"]
+    txn = PointsTransaction.objects.get(pk=effect["transaction"])
+    assert (txn.activates_at - txn.created_at).days == 5
+
+
+def test_a_rule_applies_only_inside_its_validity_window(api, organization, program, customer):
+    now = timezone.now()
+    EarningRuleFactory(
+        organization=organization, program=program, name="ended", ends_at=now - dt.timedelta(days=1)
+    )
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="not yet",
+        starts_at=now + dt.timedelta(days=1),
+    )
+    EarningRuleFactory(
+        organization=organization,
+        program=program,
+        name="running",
+        starts_at=now - dt.timedelta(days=1),
+        ends_at=now + dt.timedelta(days=1),
+    )
+    effects = close(api, "s-1", cart(("latte", 1, "3.40"))).json()["effects"]
+    assert [e["rule_name"] for e in effects] == ["running"]
