@@ -8,10 +8,12 @@ as annotations on the profile's row), whatever the number of rules or cart items
 """
 
 import datetime as dt
+import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BooleanField, Case, Q, Value, When
 
 from audiences.rules import Rule, compile_rules
@@ -103,39 +105,71 @@ def active_rules(*, organization, trigger: str, now: dt.datetime, event_type: st
     )
     if trigger == EarningRule.Trigger.EVENT:
         rules = rules.filter(event_type=event_type)
-    rules = rules.select_related("program", "organization").order_by(
-        "program_id", "priority", "created_at", "id"
-    )
-    return [compiled(rule) for rule in rules]
+    rules = rules.select_related("program").order_by("program_id", "priority", "created_at", "id")
+    compiled_rules = []
+    for rule in rules:
+        rule.organization = rule.program.organization = organization  # known: not read again
+        compiled_rules.append(compiled(rule))
+    return compiled_rules
 
 
 def _profile_answers(profile: CustomerProfile | None, rules: list[CompiledRule]) -> dict:
     """{(rule index, group index): bool} for every group with profile conditions, in one
     query. No profile: no profile condition holds."""
-    wanted = {
-        (r, g): group.profile
+    wanted = [
+        (r, g)
         for r, rule in enumerate(rules)
         for g, group in enumerate(rule.groups)
         if group.profile is not None
-    }
+    ]
     if not wanted:
         return {}
     if profile is None:
         return dict.fromkeys(wanted, False)
+    sql, params, at = _answers_query(rules, wanted)
+    params = list(params)
+    params[at] = CustomerProfile._meta.pk.get_db_prep_value(profile.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone() or [False] * len(wanted)
+    return {key: bool(holds) for key, holds in zip(wanted, row, strict=True)}
+
+
+_SOMEONE = uuid.UUID(int=0)  # the profile in a cached answers query, replaced when it runs
+_queries: OrderedDict = OrderedDict()
+
+
+def _answers_query(rules: list[CompiledRule], wanted: list) -> tuple[str, tuple, int]:
+    """The SQL that answers `wanted` groups for one profile, its parameters and the index of
+    the profile's id among them: built by the ORM once per set of rule versions (compiling
+    the conditions costs more than running them), then kept."""
+    key = tuple((rules[r].rule.pk, rules[r].rule.updated_at, g) for r, g in wanted)
+    query = _queries.get(key)
+    if query is not None:
+        _queries.move_to_end(key)
+        return query
     annotations: dict = {}
     flags = {}
-    for (r, g), compiled_group in wanted.items():
-        annotations.update(compiled_group.annotations)
+    for r, g in wanted:
+        group = rules[r].groups[g].profile
+        annotations.update(group.annotations)
         flags[f"holds_{r}_{g}"] = Case(
-            When(compiled_group.condition, then=Value(True)),
+            When(group.condition, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         )
-    queryset = CustomerProfile.objects.filter(pk=profile.pk)
+    queryset = CustomerProfile.objects.filter(pk=_SOMEONE)
     if annotations:
         queryset = queryset.annotate(**annotations)
-    row = queryset.annotate(**flags).values(*flags).first() or {}
-    return {(r, g): bool(row.get(f"holds_{r}_{g}")) for (r, g) in wanted}
+    sql, params = queryset.annotate(**flags).values(*flags).query.sql_with_params()
+    someone = CustomerProfile._meta.pk.get_db_prep_value(_SOMEONE, connection)
+    at = [i for i, param in enumerate(params) if param == someone]
+    if len(at) != 1:  # never seen; the plain query then
+        raise RuntimeError("The profile's id is not a single parameter of the answers query.")
+    query = _queries[key] = (sql, tuple(params), at[0])
+    while len(_queries) > CACHE_SIZE:
+        _queries.popitem(last=False)
+    return query
 
 
 def _holds(r: int, rule: CompiledRule, facts: Facts, answers: dict) -> bool:

@@ -4,6 +4,7 @@ and its AppliedEffect row names the session or event, the rule and the transacti
 
 import datetime as dt
 
+from core.db import insert_rows
 from loyalty import ledger
 from loyalty.models import PointsAccount
 from organizations.tenancy import Actor
@@ -51,7 +52,7 @@ def apply_planned(
             now=now,
         )
         transactions.update(zip(map(id, plans), written, strict=True))
-    return AppliedEffect.objects.bulk_create(
+    effects = [
         AppliedEffect(
             organization_id=plan.program.organization_id,
             rule=plan.rule,
@@ -67,7 +68,9 @@ def apply_planned(
             **owner,
         )
         for plan in planned
-    )
+    ]
+    insert_rows(AppliedEffect, effects)
+    return effects
 
 
 def _available(effect: AppliedEffect, owner: dict) -> int:

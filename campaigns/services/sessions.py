@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.db import claim_row, insert_rows, new_instances
 from core.errors import BatchValidationError, ConflictError
 from customers.models import CustomerProfile
 from loyalty.models import LoyaltyCard, LoyaltyProgram, PointsTransaction
@@ -86,17 +87,16 @@ def _lock(organization: Organization, session_id: str) -> tuple[CustomerSession 
 
 
 def _lock_or_create(organization: Organization, session_id: str) -> tuple[CustomerSession, bool]:
-    """The session locked for this transaction, and whether it existed before. A new one is
-    inserted at once (ON CONFLICT DO NOTHING: no savepoint), so two concurrent first requests
-    meet on its row: the second waits for the first, then finds its session. The request's
-    transaction rolls the row back if anything after fails."""
-    session, existed = _lock(organization, session_id)
-    if existed:
-        return session, True
-    claim = CustomerSession(organization=organization, session_id=session_id)
-    CustomerSession.objects.bulk_create([claim], ignore_conflicts=True)
-    session, _ = _lock(organization, session_id)
-    return session, session.pk != claim.pk
+    """The session locked for this transaction, and whether it existed before, in one
+    statement: a new one is inserted at once, so two concurrent first requests meet on its
+    row (the second waits for the first, then finds its session). The request's transaction
+    rolls the row back if anything after fails."""
+    session, created = claim_row(
+        CustomerSession(organization=organization, session_id=session_id),
+        unique=("organization", "session_id"),
+    )
+    session.organization = organization  # known: no query to read it again
+    return session, not created
 
 
 def _profile(organization, integration_id) -> CustomerProfile | None:
@@ -153,15 +153,23 @@ def _replace_items(
 ) -> list[CartItem]:
     if not fresh:
         session.items.all().delete()
-    items = [
-        CartItem(session=session, position=position, **{k: item.get(k) for k in ITEM_FIELDS})
-        for position, item in enumerate(cart_items)
-    ]
-    for item in items:
-        item.name, item.category = item.name or "", item.category or ""
-        item.attributes = item.attributes or {}
-        item.price = Decimal(str(item.price))
-    CartItem.objects.bulk_create(items)
+    items = new_instances(
+        CartItem,
+        (
+            {
+                "session_id": session.pk,
+                "position": position,
+                "sku": item["sku"],
+                "name": item.get("name") or "",
+                "quantity": item["quantity"],
+                "price": Decimal(str(item["price"])),
+                "category": item.get("category") or "",
+                "attributes": item.get("attributes") or {},
+            }
+            for position, item in enumerate(cart_items)
+        ),
+    )
+    insert_rows(CartItem, items)
     return items
 
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.db import insert_rows
 from customers.models import CustomerProfile
 from organizations.tenancy import Actor
 
@@ -49,7 +50,7 @@ def earn_points_batch(
 ) -> list[PointsTransaction]:
     """Several earns into one (sub)ledger, written as earn_points would write them one after
     the other, with one lock, one settle, one balance write and one tier update, and the
-    transactions and lots inserted in two statements (a session's effects)."""
+    transactions and lots inserted in two COPYs (a session's effects)."""
     if not earnings:
         return []
     now = now or timezone.now()
@@ -72,7 +73,7 @@ def earn_points_batch(
             raise ValidationError({"expires_at": "Points cannot be earned already expired."})
         windows.append((activates_at, expires_at))
     account, _ = write.open(sum(e.amount for e in earnings))
-    txns = PointsTransaction.objects.bulk_create(
+    txns = [
         PointsTransaction(
             organization_id=program.organization_id,
             program=program,
@@ -88,9 +89,10 @@ def earn_points_batch(
             created_at=now,
         )
         for earning, (activates_at, expires_at) in zip(earnings, windows, strict=True)
-    )
+    ]
+    insert_rows(PointsTransaction, txns)
     lots = [lot for txn in txns if (lot := _count_in(account, txn, now)) is not None]
-    PointsLot.objects.bulk_create(lots)
+    insert_rows(PointsLot, lots)
     save_balances(account)
     after_change(account, now=now, activity="earning")
     return txns

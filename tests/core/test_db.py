@@ -1,13 +1,18 @@
-"""core.db (new_instances, insert_rows) and core.lookups (`any`), on whichever database the
-suite runs on: COPY and `= ANY(array)` on PostgreSQL, bulk_create and IN on SQLite."""
+"""core.db (new_instances, insert_rows, claim_row) and core.lookups (`any`), on whichever
+database the suite runs on: COPY and `= ANY(array)` on PostgreSQL, bulk_create and IN on
+SQLite."""
 
 import datetime
 import uuid
+from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.db import insert_rows, new_instances
+from campaigns.models import CartItem, CustomerSession
+from core.db import claim_row, insert_rows, new_instances
 from customers.models import CustomerProfile
 from loyalty import services as loyalty_services
 from memberships.models import LoyaltyMembership
@@ -100,6 +105,50 @@ def test_insert_rows_prepares_json_and_fills_auto_now(organization):
 def test_insert_rows_of_nothing_writes_nothing():
     insert_rows(CustomerProfile, [])
     assert not CustomerProfile.objects.exists()
+
+
+def test_insert_rows_leaves_auto_ids_to_the_database_and_is_counted(organization):
+    session = CustomerSession.objects.create(organization=organization, session_id="s")
+    items = [
+        CartItem(session=session, position=n, sku=f"sku-{n}", quantity=n + 1, price="2.50")
+        for n in range(3)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        insert_rows(CartItem, items)
+    assert len(queries.captured_queries) == 1  # the COPY is logged like any statement
+    stored = list(CartItem.objects.filter(session=session).order_by("position"))
+    assert [(i.sku, i.quantity, i.price) for i in stored] == [
+        ("sku-0", 1, Decimal("2.5")),
+        ("sku-1", 2, Decimal("2.5")),
+        ("sku-2", 3, Decimal("2.5")),
+    ]
+    assert len({item.pk for item in stored}) == 3
+
+
+def test_claim_row_inserts_once_then_returns_the_stored_row(organization, other_organization):
+    first, created = claim_row(
+        CustomerSession(organization=organization, session_id="s-1", attributes={"a": [1]}),
+        unique=("organization", "session_id"),
+    )
+    assert created and first.attributes == {"a": [1]}
+    CustomerSession.objects.filter(pk=first.pk).update(total=Decimal("12.5"), state="closed")
+    with CaptureQueriesContext(connection) as queries:
+        again, created = claim_row(
+            CustomerSession(organization=organization, session_id="s-1", attributes={"b": 2}),
+            unique=("organization", "session_id"),
+        )
+    assert len(queries.captured_queries) == 1
+    assert not created and again.pk == first.pk
+    # the stored row, read back through the fields' converters, not the values offered
+    assert (again.state, again.total, again.attributes) == ("closed", Decimal("12.5"), {"a": [1]})
+    assert isinstance(again.created_at, datetime.datetime) and again.created_at.tzinfo
+    assert not again._state.adding
+    theirs, created = claim_row(
+        CustomerSession(organization=other_organization, session_id="s-1"),
+        unique=("organization", "session_id"),
+    )
+    assert created and theirs.pk != first.pk  # the key is per organization
+    assert CustomerSession.objects.filter(session_id="s-1").count() == 2
 
 
 def test_any_lookup_finds_what_in_finds(organization, other_organization):
