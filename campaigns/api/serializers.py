@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from campaigns.models import AppliedEffect, CartItem, CustomerSession, EarningRule
@@ -17,6 +19,7 @@ from loyalty.models import LoyaltyProgram
 
 MAX_QUANTITY = 1_000_000
 MAX_PRICE = 10**12
+PRICE_PLACES = Decimal("0.0001")
 
 
 class DryRunQuerySerializer(QuerySerializer):
@@ -75,6 +78,21 @@ class CartItemSerializer(ModelSerializer):
             "attributes",
         )
         read_only_fields = fields
+
+    def to_representation(self, item) -> dict:
+        """The fields above, read straight off the item: an answer carries up to 1,000 items,
+        and DRF's field-by-field path was a tenth of a close's time. A test keeps the two
+        equal."""
+        return {
+            "position": item.position,
+            "sku": item.sku,
+            "name": item.name,
+            "quantity": item.quantity,
+            "returned_quantity": item.returned_quantity,
+            "price": Decimal(item.price).quantize(PRICE_PLACES),
+            "category": item.category,
+            "attributes": item.attributes,
+        }
 
 
 class EffectSerializer(ModelSerializer):

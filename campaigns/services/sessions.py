@@ -86,19 +86,6 @@ def _lock(organization: Organization, session_id: str) -> tuple[CustomerSession 
     return session, session is not None
 
 
-def _lock_or_create(organization: Organization, session_id: str) -> tuple[CustomerSession, bool]:
-    """The session locked for this transaction, and whether it existed before, in one
-    statement: a new one is inserted at once, so two concurrent first requests meet on its
-    row (the second waits for the first, then finds its session). The request's transaction
-    rolls the row back if anything after fails."""
-    session, created = claim_row(
-        CustomerSession(organization=organization, session_id=session_id),
-        unique=("organization", "session_id"),
-    )
-    session.organization = organization  # known: no query to read it again
-    return session, not created
-
-
 def _profile(organization, integration_id) -> CustomerProfile | None:
     if integration_id in (None, ""):
         return None
@@ -256,65 +243,81 @@ def update_customer_session(
     return _run(dry, lambda: _update(organization, session_id, data, actor, now))
 
 
-def _update(organization, session_id, data, actor, now) -> SessionResult:
-    session, existed = _lock_or_create(organization, session_id)
-    before = session.state if existed else None
+def _target(before: str | None, data: Mapping) -> str:
+    """The state the request moves the session to, if that move is allowed."""
     target = data.get("state", before or State.OPEN)
     if target not in MOVES[before]:
         if before == State.CLOSED and target == State.OPEN:
             raise ConflictError("This session is closed: reopen it to change it.", "closed")
         raise ConflictError(f"A {before or 'new'} session cannot become {target}.", "state")
-    profile_given = "profile" in data
-    profile = (
-        _profile(organization, data["profile"])
-        if profile_given
-        else (session.profile if existed else None)
-    )
-    if "loyalty_cards" in data:
-        _check_cards(organization, data["loyalty_cards"])
-    # what the session is made of once this request applies: a field left out keeps its value
-    content = {
+    return target
+
+
+def _content(session: CustomerSession, existed: bool, data: Mapping, profile) -> dict:
+    """What the session is made of once the request applies: a field left out keeps its
+    value. Its fingerprint tells a re-sent close from a changed one."""
+    items = data.get("cart_items", [])
+    if existed and "cart_items" not in data:
+        items = session.items.values(*ITEM_FIELDS)
+    return {
         "profile": profile.pk if profile else None,
-        "cart_items": [
-            _item_key(item)
-            for item in (
-                data["cart_items"]
-                if "cart_items" in data
-                else (session.items.values(*ITEM_FIELDS) if existed else [])
-            )
-        ],
+        "cart_items": [_item_key(item) for item in items],
         **{key: data.get(key, getattr(session, key)) for key in CONTENT_FIELDS},
     }
-    if before == State.CLOSED and target == State.CLOSED:
-        if _fingerprint(content) == session.closed_fingerprint:
-            return SessionResult(session=session, items=list(session.items.all()))
-        raise ConflictError("This session is closed: reopen it to change it.", "closed")
-    if target == State.CANCELED:
-        return _cancel(session, profile, actor, now)
+
+
+def _take_in(session: CustomerSession, data: Mapping, profile, target: str, content, now) -> None:
+    """Set on the session what the request changes (not saved)."""
     session.profile = profile
-    for key in ("attributes", "loyalty_cards", "store_id"):
+    for key in CONTENT_FIELDS:
         if key in data:
             setattr(session, key, data[key])
-    moved = before != target
     session.state = target
-    reapply, live = False, []
     if target == State.CLOSED:
-        fingerprint = _fingerprint(content)
-        live = _live_adds(session) if existed else []
-        # a first close, or a close after a reopen with another cart (whose effects go first)
-        reapply = fingerprint != session.closed_fingerprint or not live
-        session.closed_fingerprint, session.closed_at = fingerprint, now
+        session.closed_fingerprint, session.closed_at = _fingerprint(content), now
     if "cart_items" in data:
         _set_totals(session, data["cart_items"])
-    session.save()
-    if moved:
+
+
+def _update(organization, session_id, data, actor, now) -> SessionResult:
+    given = _profile(organization, data["profile"]) if "profile" in data else None
+    if "loyalty_cards" in data:
+        _check_cards(organization, data["loyalty_cards"])
+    # claimed as the request makes it if it is new, so that a new session is written once
+    new = CustomerSession(organization=organization, session_id=session_id)
+    if (state := data.get("state", State.OPEN)) in MOVES[None]:
+        _take_in(new, data, given, state, _content(new, False, data, given), now)
+    session, created = claim_row(new, unique=("organization", "session_id"))
+    session.organization = organization  # known: no query to read it again
+    before = None if created else session.state
+    target = _target(before, data)
+    profile = given if "profile" in data or created else session.profile
+    session.profile = profile
+    live, reapply = [], target == State.CLOSED
+    if not created:
+        content = _content(session, True, data, profile)
+        if before == State.CLOSED and target == State.CLOSED:
+            if _fingerprint(content) == session.closed_fingerprint:
+                return SessionResult(session=session, items=list(session.items.all()))
+            raise ConflictError("This session is closed: reopen it to change it.", "closed")
+        if target == State.CANCELED:
+            return _cancel(session, profile, actor, now)
+        last_close = session.closed_fingerprint
+        _take_in(session, data, profile, target, content, now)
+        if target == State.CLOSED:
+            live = _live_adds(session)
+            # a first close, or a close after a reopen with another cart (whose effects go
+            # first)
+            reapply = session.closed_fingerprint != last_close or not live
+        session.save()
+    if before != target:
         _moved(session, before, now)
     items = (
-        _replace_items(session, data["cart_items"], fresh=not existed)
+        _replace_items(session, data["cart_items"], fresh=created)
         if "cart_items" in data
         else list(session.items.all())
     )
-    result = SessionResult(session=session, items=items, created=not existed)
+    result = SessionResult(session=session, items=items, created=created)
     if reapply:
         reason = "Session changed after reopening"
         result.effects += _take_back(live, profile, reason, actor, now)

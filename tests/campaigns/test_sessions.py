@@ -9,7 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from campaigns.api.serializers import CartItemSerializer
 from campaigns.models import AppliedEffect, CustomerSession
+from core.api.serializers import ModelSerializer
 from loyalty import ledger, selectors
 from loyalty.models import PointsAccount, PointsTransaction
 from tests.factories import (
@@ -415,3 +417,20 @@ def test_a_rule_applies_only_inside_its_validity_window(api, organization, progr
     )
     effects = close(api, "s-1", cart(("latte", 1, "3.40"))).json()["effects"]
     assert [e["rule_name"] for e in effects] == ["running"]
+
+
+def test_cart_items_answer_as_drfs_own_fields_would(api, program, customer, per_euro):
+    close(
+        api,
+        "s-1",
+        [
+            {"sku": "latte", "quantity": 2, "price": "3.4", "attributes": {"size": "L"}},
+            {"sku": "bean", "name": "Beans", "quantity": 1, "price": "12", "category": "retail"},
+        ],
+    )
+    session = CustomerSession.objects.get(session_id="s-1")
+    items = list(session.items.order_by("position"))
+    fast = CartItemSerializer(items, many=True).data
+    generic = [ModelSerializer.to_representation(CartItemSerializer(), item) for item in items]
+    assert fast == generic
+    assert api.get(f"{URL}/s-1").json()["session"]["cart_items"][1]["price"] == 12.0
