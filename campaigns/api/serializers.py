@@ -52,6 +52,16 @@ class SessionWriteSerializer(OptionalFieldsMixin, Serializer):
     loyalty_cards = UniqueListField(child=serializers.CharField(max_length=255), max_length=100)
     store_id = serializers.CharField(max_length=255, allow_blank=True)
 
+    def to_internal_value(self, data):
+        # too many items names the field itself (not `cart_items.non_field_errors`), before
+        # any item is validated
+        items = data.get("cart_items") if isinstance(data, dict) else None
+        if isinstance(items, list) and len(items) > MAX_ITEMS:
+            raise serializers.ValidationError(
+                {"cart_items": [f"At most {MAX_ITEMS:,} items per session ({len(items):,} sent)."]}
+            )
+        return super().to_internal_value(data)
+
 
 class ReturnedItemSerializer(Serializer):
     position = serializers.IntegerField(min_value=0, max_value=MAX_ITEMS)

@@ -93,12 +93,13 @@ def take_back(
     actor: Actor | None,
     now,
     item_points: dict | None = None,
-) -> AppliedEffect | None:
-    """Deduct up to `amount` of what `effect` added. Points already spent: the program's
-    negative-balance rule decides (allowed: the balance goes below 0; not: it stops at 0 and
-    the rest is recorded as `shortfall`)."""
+) -> list[AppliedEffect]:
+    """Deduct up to `amount` of what `effect` added: points still pending are given up by
+    their lot, the rest is spent, each a ledger transaction with its own deduct effect.
+    Points already spent: the program's negative-balance rule decides (allowed: the balance
+    goes below 0; not: it stops at 0 and the rest is recorded as `shortfall`)."""
     if amount <= 0:
-        return None
+        return []
     account = effect.transaction.account if effect.transaction else None
     owner = {"card": account.card} if account and account.card_id else {"profile": profile}
     common = {
@@ -110,38 +111,46 @@ def take_back(
         "actor": actor,
         "now": now,
     }
-    pending_txn, from_pending = (None, 0)
+    parts = []  # (ledger transaction, points it took back)
+    from_pending = 0
     if effect.transaction is not None:  # points not active yet are given up by their lot
         pending_txn, from_pending = ledger.take_pending_points(
             earned=effect.transaction, amount=amount, reason=reason, actor=actor, now=now
         )
+        if pending_txn is not None:
+            parts.append((pending_txn, from_pending))
     rest = amount - from_pending
-    txn = pending_txn
     if rest:
         try:
-            txn = ledger.spend_points(amount=rest, **common)
+            parts.append((ledger.spend_points(amount=rest, **common), rest))
         except ledger.InsufficientPoints:
             rest = min(rest, _available(effect, owner))
             if rest:
-                txn = ledger.spend_points(amount=rest, **common)
-    taken = from_pending + rest
-    return AppliedEffect.objects.create(
-        organization_id=effect.organization_id,
-        session=effect.session,
-        event=effect.event,
-        rule=effect.rule,
-        rule_name=effect.rule_name,
-        program=effect.program,
-        type=Type.DEDUCT_POINTS,
-        subledger_id=effect.subledger_id,
-        amount=taken,
-        shortfall=amount - taken,
-        reason=reason,
-        item_points=item_points or {},
-        transaction=txn,
-        reverses=effect,
-        created_at=now,
-    )
+                parts.append((ledger.spend_points(amount=rest, **common), rest))
+    shortfall = amount - sum(points for _, points in parts)
+    parts = parts or [(None, 0)]  # nothing to take: the shortfall is still recorded
+    deductions = []
+    for n, (txn, points) in enumerate(parts):  # one effect per ledger transaction
+        deductions.append(
+            AppliedEffect.objects.create(
+                organization_id=effect.organization_id,
+                session=effect.session,
+                event=effect.event,
+                rule=effect.rule,
+                rule_name=effect.rule_name,
+                program=effect.program,
+                type=Type.DEDUCT_POINTS,
+                subledger_id=effect.subledger_id,
+                amount=points,
+                shortfall=shortfall if n == len(parts) - 1 else 0,
+                reason=reason,
+                item_points=(item_points or {}) if n == 0 else {},  # counted once
+                transaction=txn,
+                reverses=effect,
+                created_at=now,
+            )
+        )
+    return deductions
 
 
 def still_held(effect: AppliedEffect, reversals: list[AppliedEffect]) -> int:

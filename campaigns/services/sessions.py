@@ -182,9 +182,7 @@ def _live_adds(session: CustomerSession) -> list[tuple[AppliedEffect, int]]:
 def _take_back(live, profile, reason, actor, now) -> list[AppliedEffect]:
     taken = []
     for effect, held in live:
-        deduction = take_back(effect, held, profile=profile, reason=reason, actor=actor, now=now)
-        if deduction is not None:
-            taken.append(deduction)
+        taken += take_back(effect, held, profile=profile, reason=reason, actor=actor, now=now)
     return taken
 
 
@@ -415,7 +413,7 @@ def return_cart_items(
                 if after > before:
                     per_line[str(position)] = after - before
             amount = min(sum(per_line.values()), held)
-            deduction = take_back(
+            effects += take_back(
                 effect,
                 amount,
                 profile=session.profile,
@@ -424,8 +422,6 @@ def return_cart_items(
                 now=now,
                 item_points=per_line,
             )
-            if deduction is not None:
-                effects.append(deduction)
         for position, quantity in wanted.items():
             items[position].returned_quantity += quantity
         CartItem.objects.bulk_update([items[p] for p in wanted], ["returned_quantity"])
