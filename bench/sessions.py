@@ -5,8 +5,10 @@ ratio of one `add-points` call through the API, both measured in this run.
     .venv/bin/python bench/sessions.py                                     # SQLite
 
 Target: a close within 2x of an add-points call. Rules are compiled once per rule version and
-cached, and one query answers every profile condition, so a close does not parse rules per
-request and its query count does not grow with the cart (tests/campaigns assert the count).
+cached (with the SQL that answers their profile conditions, in one query), a new session is
+written by one INSERT … ON CONFLICT, and the cart, ledger rows and effects go in by COPY on
+PostgreSQL; a close does not parse rules per request and its statement count (COPYs counted)
+does not grow with the cart (tests/campaigns assert the count).
 """
 
 import os
