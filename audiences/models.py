@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.db import DatabaseKeptFields
+from core.numbers import NumberField
 from organizations.models import Organization, TenantModel
 
 
@@ -46,6 +47,7 @@ class AudienceGroup(TenantModel):
 
 class Audience(DatabaseKeptFields, TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     group = models.ForeignKey(
@@ -96,6 +98,11 @@ class Audience(DatabaseKeptFields, TenantModel):
                 fields=["group", "order"],
                 condition=Q(order__isnull=False),
                 name="uniq_audience_order_in_group",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "number"],
+                condition=Q(number__isnull=False),  # a partial index: no SQLite table rebuild
+                name="uniq_audience_number",
             ),
             # On PostgreSQL, tier ranges within a group are kept apart by an exclusion
             # constraint too (migration 0002, `audience_ranges_do_not_overlap`).

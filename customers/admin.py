@@ -17,6 +17,7 @@ class CustomerProfileAdmin(TenantAdmin):
         "email",
         "msisdn",
         "attribute_summary",
+        "number",
         "created_at",
     )
     list_display_links = ("integration_id",)
@@ -31,11 +32,17 @@ class CustomerProfileAdmin(TenantAdmin):
         (None, {"fields": ("organization", "integration_id")}),
         ("Contact", {"fields": ("first_name", "last_name", "email", "msisdn")}),
         ("Attributes", {"fields": ("attributes_table", "attributes")}),
-        ("History", {"fields": ("created_at", "updated_at", "personal_data_deleted_at")}),
+        ("History", {"fields": ("number", "created_at", "updated_at", "personal_data_deleted_at")}),
     )
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["attributes_table", "created_at", "updated_at", "personal_data_deleted_at"]
+        readonly = [
+            "attributes_table",
+            "number",
+            "created_at",
+            "updated_at",
+            "personal_data_deleted_at",
+        ]
         if obj is not None:
             readonly += ["organization", "integration_id"]  # never change once set
         return readonly

@@ -3,6 +3,7 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from core.numbers import NumberField
 from organizations.models import Organization, TenantModel
 
 from .validators import validate_attributes, validate_msisdn
@@ -12,6 +13,7 @@ class CustomerProfile(TenantModel):
     """A customer as the partner knows them, keyed by the partner's own `integration_id`."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     # the composite indexes below all start with the organization: no index of its own
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="+", db_index=False

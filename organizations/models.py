@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from core.numbers import NumberedQuerySetMixin
+
 
 class Organization(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -49,7 +51,7 @@ class OrganizationMember(models.Model):
         return f"{self.user} · {self.get_role_display()} of {self.organization}"
 
 
-class TenantQuerySet(models.QuerySet):
+class TenantQuerySet(NumberedQuerySetMixin, models.QuerySet):
     def for_organization(self, organization):
         """Rows of one organization; no organization means no rows (fail closed)."""
         if organization is None:

@@ -138,6 +138,7 @@ class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
         "start_value",
         "end_value",
         "program",
+        "number",
         "created_at",
         "updated_at",
     )
@@ -161,7 +162,7 @@ class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
             },
         ),
         ("Loyalty tier range", {"fields": ("program", "order", "start_value", "end_value")}),
-        ("More", {"fields": ("metadata", "created_at", "updated_at")}),
+        ("More", {"fields": ("metadata", "number", "created_at", "updated_at")}),
     )
 
     def get_queryset(self, request):

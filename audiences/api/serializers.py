@@ -84,6 +84,7 @@ class AudienceSerializer(ModelSerializer):
         model = Audience
         fields = (
             "id",
+            "number",
             "name",
             "description",
             "group",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
+from core.numbers import take_numbers
 from customers.models import CustomerProfile
 from customers.services import merge_attributes_sql
 
@@ -154,14 +155,16 @@ def _write_rows_portable(imp: AudienceImport, rows: list[Row], now) -> int:
     members = AudienceMembership._meta.db_table
     org = db_uuid(imp.organization_id)
     when = db_datetime(now)
+    numbers = take_numbers(CustomerProfile, len(rows))  # a row that exists keeps its own
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {profiles} (id, organization_id, integration_id, email, msisdn, "  # noqa: S608
-            "first_name, last_name, attributes, created_at, updated_at) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) " + _profile_merge(profiles),
+            f"INSERT INTO {profiles} (id, number, organization_id, integration_id, email, "  # noqa: S608
+            "msisdn, first_name, last_name, attributes, created_at, updated_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) " + _profile_merge(profiles),
             [
                 (
                     uuid.uuid4().hex,
+                    number,
                     org,
                     row.integration_id,
                     row.values["email"],
@@ -172,7 +175,7 @@ def _write_rows_portable(imp: AudienceImport, rows: list[Row], now) -> int:
                     when,
                     when,
                 )
-                for row in rows
+                for row, number in zip(rows, numbers, strict=True)
             ],
         )
         touched = 0

@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from core.numbers import NumberField
+
 # JSON types each kind of field takes. DRF would also read 0 as "0", "12" as 12, 1 as true
 # and an integer as a UUID; the schema promises a string, an integer, a boolean.
 _JSON_TYPES = (
@@ -103,7 +105,13 @@ class Serializer(StrictFieldsMixin, serializers.Serializer):
 
 
 class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
-    pass
+    def build_standard_field(self, field_name, model_field):
+        if isinstance(model_field, NumberField):  # given by the database, never null once read
+            return serializers.IntegerField, {
+                "read_only": True,
+                "help_text": model_field.help_text,
+            }
+        return super().build_standard_field(field_name, model_field)
 
 
 class QuerySerializer(Serializer):

@@ -14,6 +14,7 @@ class CustomerProfileSerializer(ModelSerializer):
         model = CustomerProfile
         fields = (
             "id",
+            "number",
             "integration_id",
             "email",
             "msisdn",

@@ -89,10 +89,10 @@ class LoyaltyCardInline(TenantInlinePermissions, admin.TabularInline):
 
 @admin.register(LoyaltyProgram)
 class LoyaltyProgramAdmin(ProgramPointsMixin, TenantAdmin):
-    list_display = ("name", "kind", "status", "points_validity_days", "created_at")
+    list_display = ("name", "number", "kind", "status", "points_validity_days", "created_at")
     list_filter = ("kind", "status")
     search_fields = ("name",)
-    readonly_fields = ("points_tools", "created_at", "updated_at")
+    readonly_fields = ("points_tools", "number", "created_at", "updated_at")
     inlines = (LoyaltyCardInline,)
     fieldsets = (
         (None, {"fields": ("organization", "name", "description", "kind", "status")}),
@@ -109,7 +109,7 @@ class LoyaltyProgramAdmin(ProgramPointsMixin, TenantAdmin):
                 )
             },
         ),
-        ("History", {"fields": ("created_at", "updated_at")}),
+        ("History", {"fields": ("number", "created_at", "updated_at")}),
     )
 
     def get_inlines(self, request, obj):

@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
+from core.numbers import NumberField
 from organizations.models import TenantModel
 
 from .base import listing_index
@@ -85,6 +86,7 @@ class PointsTransaction(TenantModel):
         REDEEM = "redeem", "Redeem"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     program = models.ForeignKey(LoyaltyProgram, on_delete=models.CASCADE, related_name="+")
     account = models.ForeignKey(
         PointsAccount, on_delete=models.CASCADE, related_name="transactions"

@@ -4,8 +4,10 @@ import uuid
 
 from django.core.validators import MaxValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
+from core.numbers import NumberField
 from organizations.models import TenantModel
 
 from .base import MAX_DAYS, listing_index, validate_timezone
@@ -21,6 +23,7 @@ class LoyaltyProgram(TenantModel):
         ARCHIVED = "archived", "Archived"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PROFILE)
@@ -50,6 +53,13 @@ class LoyaltyProgram(TenantModel):
     class Meta:
         verbose_name = "loyalty program"
         indexes = [listing_index("program_org_created_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "number"],
+                condition=Q(number__isnull=False),  # a partial index: no SQLite table rebuild
+                name="uniq_program_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -61,6 +71,7 @@ class LoyaltyCard(TenantModel):
         INACTIVE = "inactive", "Inactive"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     program = models.ForeignKey(LoyaltyProgram, on_delete=models.CASCADE, related_name="cards")
     identifier = models.CharField(max_length=108)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)

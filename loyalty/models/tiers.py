@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone as dj_timezone
 
+from core.numbers import NumberField
 from core.ranges import range_label
 from organizations.models import TenantModel
 
@@ -131,6 +132,7 @@ class Tier(TenantModel):
     """A rung of a tier structure: customers with min_points..max_points (inclusive)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     structure = models.ForeignKey(TierStructure, on_delete=models.CASCADE, related_name="tiers")
     name = models.CharField(max_length=200)
     order = models.PositiveIntegerField(help_text="1 is the lowest tier.")

@@ -11,7 +11,16 @@ class LoyaltyCardSerializer(ModelSerializer):
 
     class Meta:
         model = LoyaltyCard
-        fields = ("id", "program", "identifier", "status", "profiles", "created_at", "updated_at")
+        fields = (
+            "id",
+            "number",
+            "program",
+            "identifier",
+            "status",
+            "profiles",
+            "created_at",
+            "updated_at",
+        )
         read_only_fields = ("id", "program", "profiles", "created_at", "updated_at")
 
 

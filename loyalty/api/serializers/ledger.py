@@ -48,6 +48,7 @@ class PointsTransactionSerializer(ModelSerializer):
         model = PointsTransaction
         fields = (
             "id",
+            "number",
             "program",
             "subledger_id",
             "amount",

@@ -103,6 +103,7 @@ class TierSerializer(ModelSerializer):
         model = Tier
         fields = (
             "id",
+            "number",
             "structure",
             "name",
             "order",
