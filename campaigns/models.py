@@ -6,6 +6,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
+from core.numbers import NumberField
 from organizations.models import TenantModel
 
 
@@ -23,6 +24,7 @@ class EarningRule(TenantModel):
         PROFILE_CREATED = "profile_created", "A customer profile is created"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     program = models.ForeignKey(
         "loyalty.LoyaltyProgram", on_delete=models.CASCADE, related_name="earning_rules"
     )
@@ -63,6 +65,7 @@ class CustomerSession(TenantModel):
         PARTIALLY_RETURNED = "partially_returned", "Partially returned"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     session_id = models.CharField(max_length=255)
     profile = models.ForeignKey(
         "customers.CustomerProfile",
@@ -141,6 +144,7 @@ class CartItem(models.Model):
 
 class CustomerEvent(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    number = NumberField()
     profile = models.ForeignKey(
         "customers.CustomerProfile", on_delete=models.CASCADE, related_name="events"
     )

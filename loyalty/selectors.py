@@ -132,6 +132,18 @@ def balances(
     return {"balance": main, "subledger_balances": by_subledger}
 
 
+def transactions(*, accounts, kind: str | None = None, start=None, end=None):
+    """The ledger transactions of `accounts`, of one kind and within [start, end] if given."""
+    rows = PointsTransaction.objects.filter(account__in=accounts).select_related("account")
+    if kind is not None:
+        rows = rows.filter(kind=kind)
+    if start is not None:
+        rows = rows.filter(created_at__gte=start)
+    if end is not None:
+        rows = rows.filter(created_at__lte=end)
+    return rows
+
+
 def points_lots(*, accounts, status: str, at: dt.datetime | None = None):
     """Unused points (lots with something left) by status: active | pending | expired
     (expired: the part that expired unspent)."""

@@ -27,6 +27,7 @@ class ApiKeyAuthentication(BaseAuthentication):
     """`Authorization: Bearer <api key>`; unknown or revoked keys are a 401 with a reason."""
 
     keyword = b"bearer"
+    scheme = "Bearer"
 
     def authenticate(self, request):
         parts = get_authorization_header(request).split()
@@ -34,7 +35,7 @@ class ApiKeyAuthentication(BaseAuthentication):
             return None
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(
-                _("Malformed Authorization header: expected 'Bearer <api key>'."),
+                _("Malformed Authorization header: expected '%s <api key>'.") % self.scheme,
                 code="malformed_authorization",
             )
         try:
@@ -58,4 +59,4 @@ class ApiKeyAuthentication(BaseAuthentication):
         return ApiClient(api_key), api_key
 
     def authenticate_header(self, request) -> str:
-        return 'Bearer realm="api"'
+        return f'{self.scheme} realm="api"'

@@ -23,6 +23,7 @@ from .programs import (
     create_loyalty_program,
     delete_loyalty_program,
     link_card_profile,
+    unlink_card_profile,
     update_loyalty_card,
     update_loyalty_program,
 )
@@ -56,6 +57,7 @@ __all__ = [
     "delete_tier_structure",
     "link_card_profile",
     "set_tier_structure_status",
+    "unlink_card_profile",
     "update_loyalty_card",
     "update_loyalty_program",
     "update_tier",

@@ -96,3 +96,12 @@ def link_card_profile(*, card: LoyaltyCard, profile: CustomerProfile) -> bool:
         return False
     card.profiles.add(profile)
     return True
+
+
+def unlink_card_profile(*, card: LoyaltyCard, profile: CustomerProfile) -> bool:
+    """Unlink a customer profile from a card (its points stay on the card); unlinking one
+    that is not linked changes nothing. True if unlinked now."""
+    if not card.profiles.filter(pk=profile.pk).exists():
+        return False
+    card.profiles.remove(profile)
+    return True

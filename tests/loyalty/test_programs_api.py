@@ -77,6 +77,20 @@ def test_cards_create_list_and_link_profile(api, card_program, organization):
     assert api.patch(f"{cards}/C-1", {"status": "inactive"}, format="json").status_code == 200
 
 
+def test_unlinking_a_profile_keeps_the_cards_points(api, card_program, organization):
+    cards = f"{PROGRAMS}/{card_program.pk}/cards"
+    api.post(cards, {"identifier": "C-1"}, format="json")
+    CustomerProfileFactory(organization=organization, integration_id="alice")
+    api.post(f"{cards}/C-1/link-profile", {"integration_id": "alice"}, format="json")
+    api.post(f"{cards}/C-1/add-points", {"amount": 30}, format="json")
+    unlinked = api.post(f"{cards}/C-1/unlink-profile", {"integration_id": "alice"}, format="json")
+    assert unlinked.status_code == 200 and unlinked.json()["profiles"] == []
+    again = api.post(f"{cards}/C-1/unlink-profile", {"integration_id": "alice"}, format="json")
+    assert again.status_code == 200  # not linked: nothing to do
+    balance = api.get(f"{cards}/C-1/balances").json()["balance"]
+    assert balance["active"] == 30
+
+
 def test_linking_another_organizations_profile_is_404(api, card_program, other_organization):
     api.post(f"{PROGRAMS}/{card_program.pk}/cards", {"identifier": "C-1"}, format="json")
     CustomerProfileFactory(organization=other_organization, integration_id="mallory")

@@ -1,6 +1,6 @@
 """A card-based program's cards: the list and new cards (`loyalty-programs/{id}/cards/`), one
 card read or (de)activated (`…/cards/{card_identifier}/`) and a profile linked to it
-(`…/cards/{card_identifier}/link-profile/`)."""
+(`…/cards/{card_identifier}/link-profile/`, `…/unlink-profile/`)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -78,3 +78,20 @@ class LoyaltyCardViewSet(ProgramOwnerViewSet):
             s.LoyaltyCardSerializer(card).data,
             status=status.HTTP_201_CREATED if linked else status.HTTP_200_OK,
         )
+
+    @extend_schema(
+        request=s.LinkProfileSerializer,
+        responses={200: s.LoyaltyCardSerializer},
+        summary="Unlink a customer profile from a card",
+        description="The card keeps its points; unlinking a profile that is not linked "
+        "changes nothing.",
+    )
+    @action(detail=True, methods=["post"], url_path=CARD.path("unlink-profile"))
+    def unlink_profile(self, request, **kwargs):
+        program = self.get_object()
+        card = self._card(program)
+        data = s.LinkProfileSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        profile = self.find_owner(owners.PROFILE, program, data.validated_data["integration_id"])
+        services.unlink_card_profile(card=card, profile=profile)
+        return Response(s.LoyaltyCardSerializer(self._card(program)).data)

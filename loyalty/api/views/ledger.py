@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from loyalty import ledger, owners, selectors
 from loyalty.api.serializers import ledger as s
-from loyalty.models import PointsTransaction, TierChange
+from loyalty.models import TierChange
 from organizations.tenancy import request_actor
 
 from .owners import (
@@ -126,15 +126,12 @@ def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
             accounts = selectors.account_queryset(
                 program=program, subledger_ids=params.get("subledger_id"), **owner
             )
-            transactions = PointsTransaction.objects.filter(account__in=accounts).select_related(
-                "account"
+            transactions = selectors.transactions(
+                accounts=accounts,
+                kind=params.get("kind"),
+                start=params.get("start_date"),
+                end=params.get("end_date"),
             )
-            if "kind" in params:
-                transactions = transactions.filter(kind=params["kind"])
-            if "start_date" in params:
-                transactions = transactions.filter(created_at__gte=params["start_date"])
-            if "end_date" in params:
-                transactions = transactions.filter(created_at__lte=params["end_date"])
             page = self.paginate_queryset(transactions)
             return self.get_paginated_response(s.PointsTransactionSerializer(page, many=True).data)
 
