@@ -18,6 +18,8 @@ urlpatterns = [
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("api-auth/", include("rest_framework.urls")),
     path("healthz", healthz, name="healthz"),
+    # Talon.One's Integration API, for shops that run its SDK (compat/talon_one)
+    path("compat/talon-one/", include("compat.talon_one.urls")),
     # Any other path under /api/ is a 404 in the API's error shape, with DEBUG on or off.
     re_path(r"^api/", api_not_found),
 ]

@@ -283,7 +283,9 @@ def test_a_close_costs_the_same_queries_with_1_or_20_items(
     # key, transaction, the session claimed and saved, its state change and items, the rules,
     # the profile and its conditions, the ledger write (lock, settle, transactions, lots,
     # balance, tier), the effects: none of them per item or per rule
-    assert one == twenty <= 17, (one, twenty)
+    # (SQLite takes the new rows' numbers in a statement of its own: core.numbers)
+    budget = 17 if connection.vendor == "postgresql" else 18
+    assert one == twenty <= budget, (one, twenty)
 
 
 def test_every_effect_names_its_session_and_rule_in_the_ledger(api, program, customer, per_euro):
