@@ -7,6 +7,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from core.api.parsers import JSONParser
+from core.validators import is_clean_text
+from organizations.api.viewsets import MAX_LOOKUP_LENGTH
 from organizations.authentication import ApiKeyAuthentication
 from organizations.permissions import HasOrganizationAccess
 from organizations.tenancy import request_actor, request_organization
@@ -30,6 +32,12 @@ class TalonView(APIView):
 
     def get_exception_handler(self):
         return errors.exception_handler
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        for value in kwargs.values():  # nothing can be stored under such a key
+            if len(value) > MAX_LOOKUP_LENGTH or not is_clean_text(value):
+                raise NotFound()
 
     @property
     def organization(self):

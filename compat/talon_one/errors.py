@@ -58,10 +58,14 @@ def exception_handler(exc, context):
         body = talon_error("Request failed validation", errors)
     else:
         body = talon_error(str(exc.detail))
-    return Response(body, status=exc.status_code, headers=headers)
+    return Response(
+        {**body, "StatusCode": exc.status_code}, status=exc.status_code, headers=headers
+    )
 
 
 @csrf_exempt  # no route, nothing to protect
 def not_found(request, *args, **kwargs):
     """Any path under the dialect that matches no method: a 404 in Talon's shape."""
-    return JsonResponse(talon_error("Resource not found"), status=status.HTTP_404_NOT_FOUND)
+    return JsonResponse(
+        {**talon_error("Resource not found"), "StatusCode": 404}, status=status.HTTP_404_NOT_FOUND
+    )

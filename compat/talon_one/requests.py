@@ -4,10 +4,15 @@ add in later versions are ignored, as Talon ignores them)."""
 from rest_framework import serializers
 
 from campaigns.services import MAX_ITEMS
+from customers.validators import validate_attributes
 
 
 class Attributes(serializers.DictField):
-    """A JSON object of attributes (customers.validators checks the values in the service)."""
+    """A JSON object of attributes, checked as our API checks them."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validators", [validate_attributes])
+        super().__init__(**kwargs)
 
 
 class AudiencesChanges(serializers.Serializer):

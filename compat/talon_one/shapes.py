@@ -120,7 +120,7 @@ def session(row, items, *, application: int, first: bool, updates: int) -> dict:
         "state": STATES.get(row.state, row.state),
         "cartItems": [cart_item(item) for item in items],
         "attributes": row.attributes,
-        "loyaltyCards": row.loyalty_cards,
+        "loyaltyCards": row.loyalty_cards[:1],  # Talon's sessions hold one card
         "couponCodes": [],
         "additionalCosts": {},
         "identifiers": [],

@@ -277,3 +277,32 @@ def test_errors_come_in_talons_shape(talon, live_server, api_key):
         timeout=10,
     )
     assert unknown.status_code == 404 and unknown.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("put", "v2/customer_sessions/" + "x" * 300, {"customerSession": {}}),
+        ("put", "v2/customer_sessions/a%00b", {"customerSession": {}}),
+        ("put", "v2/customer_profiles/ada", [1, 2]),
+        ("put", "v2/customer_profiles/ada", {"attributes": {"n": 2**70}}),
+        ("put", "v2/audience_customers/1/attributes", ["not", "an", "object"]),
+        ("put", "v2/audiences/99999999999999999999", {"name": "x"}),
+        (
+            "get",
+            "v1/loyalty_programs/1/profile/ada/transactions?startDate=2024-13-45T99:00:00",
+            None,
+        ),
+        ("get", "v1/loyalty_programs/abc/profile/ada/points?pageSize=0", None),
+        ("post", "v2/customer_sessions/s/returns", {"return": {"returnedCartItems": "x"}}),
+        ("post", "v2/events", {"profileId": "nobody", "type": "visit"}),
+    ],
+)
+def test_bad_input_is_a_4xx_in_talons_shape_never_a_500(api_key, program, method, path, body):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"ApiKey-v1 {api_key.secret}")
+    response = getattr(client, method)(f"/compat/talon-one/{path}", body, format="json")
+    assert 400 <= response.status_code < 500, response.content[:300]
+    assert response.json()["message"]

@@ -28,9 +28,13 @@ def query_datetime(request, name: str) -> dt.datetime | None:
     raw = request.query_params.get(name)
     if raw is None:
         return None
-    value = parse_datetime(raw.replace(" ", "+"))
-    if value is None and len(raw) > 5 and raw[-5] in "+-" and raw[-4:].isdigit():
-        value = parse_datetime(f"{raw[:-2]}:{raw[-2:]}")
+    raw = raw.replace(" ", "+")  # a `+` the caller did not encode
+    if len(raw) > 5 and raw[-5] in "+-" and raw[-4:].isdigit():
+        raw = f"{raw[:-2]}:{raw[-2:]}"  # +0000 → +00:00
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed, but no such moment
+        value = None
     if value is None:
         raise ValidationError({name: ["Must be a date and time (RFC 3339)."]})
     if value.tzinfo is None:

@@ -124,6 +124,7 @@ class Command(BaseCommand):
         )
 
         program = seed_loyalty(organization, rng)
+        cards = seed_cards(organization)
         seed_earning_rules(program)
         seed_audiences(organization, program)
 
@@ -151,6 +152,9 @@ class Command(BaseCommand):
                     f"  API key      : {secret}",
                     "  Try          : curl -H 'Authorization: Bearer "
                     f"{secret}' http://127.0.0.1:8000/api/v1/customer-profiles",
+                    "  Talon.One    : host http://127.0.0.1:8000/compat/talon-one, "
+                    f"api_key_prefix ApiKey-v1, {program.name} is loyaltyProgramId "
+                    f"{program.number}, {cards.name} (cards CARD-0001…) {cards.number}",
                     "",
                 ]
             )
@@ -188,6 +192,19 @@ def seed_loyalty(organization, rng):
             reason="Demo points",
             reference=f"seed-{profile.integration_id}",
         )
+    return program
+
+
+def seed_cards(organization):
+    """A card-based program with ten cards, none linked to a customer yet."""
+    program = LoyaltyProgram.objects.filter(organization=organization, name="Coffee Card").first()
+    if program is None:
+        program = loyalty_services.create_loyalty_program(
+            organization=organization, data={"name": "Coffee Card", "kind": "card"}
+        )
+    for n in range(1, 11):
+        if not program.cards.filter(identifier=f"CARD-{n:04d}").exists():
+            loyalty_services.create_loyalty_card(program=program, identifier=f"CARD-{n:04d}")
     return program
 
 
