@@ -79,7 +79,15 @@ class EventEffectInline(AppliedEffectInline):
 
 @admin.register(CustomerSession)
 class CustomerSessionAdmin(ReadOnlyTenantAdmin):
-    list_display = ("session_id", "customer", "state", "total", "items_count", "closed_at")
+    list_display = (
+        "session_id",
+        "number",
+        "customer",
+        "state",
+        "total",
+        "items_count",
+        "closed_at",
+    )
     list_filter = ("state",)
     search_fields = ("=session_id", "=profile__integration_id")
     search_help_text = "An exact session id or customer integration id."
@@ -98,6 +106,7 @@ class CustomerSessionAdmin(ReadOnlyTenantAdmin):
         "loyalty_cards",
         "attributes",
         "closed_at",
+        "number",
         "created_at",
         "updated_at",
     )
@@ -113,14 +122,14 @@ class CustomerSessionAdmin(ReadOnlyTenantAdmin):
 
 @admin.register(CustomerEvent)
 class CustomerEventAdmin(ReadOnlyTenantAdmin):
-    list_display = ("type", "customer", "created_at", "effects_count")
+    list_display = ("type", "number", "customer", "created_at", "effects_count")
     search_fields = ("=type", "=profile__integration_id")
     search_help_text = "An exact event type or customer integration id."
     list_select_related = ("profile",)
     ordering = ("-created_at",)
     show_full_result_count = False
     inlines = (EventEffectInline,)
-    fields = ("organization", "type", "customer", "attributes", "created_at")
+    fields = ("organization", "type", "number", "customer", "attributes", "created_at")
     readonly_fields = fields
 
     @admin.display(description="customer", ordering="profile__integration_id")

@@ -137,6 +137,7 @@ class SessionSerializer(ModelSerializer):
         model = CustomerSession
         fields = (
             "id",
+            "number",
             "profile",
             "state",
             "cart_items",
@@ -173,6 +174,7 @@ class EventWriteSerializer(Serializer):
 
 class EventSerializer(Serializer):
     id = serializers.UUIDField()
+    number = serializers.IntegerField(help_text="A stable integer id, unique and never reused.")
     profile = serializers.CharField(source="profile.integration_id")
     type = serializers.CharField()
     attributes = serializers.JSONField()
@@ -191,7 +193,7 @@ class EarningRuleSerializer(ModelSerializer):
 
     class Meta:
         model = EarningRule
-        fields = ("id", "program", *RULE_FIELDS, "created_at", "updated_at")
+        fields = ("id", "number", "program", *RULE_FIELDS, "created_at", "updated_at")
         read_only_fields = ("id", "created_at", "updated_at")
 
 

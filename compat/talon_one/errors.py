@@ -37,7 +37,10 @@ def _flatten(detail, path: list) -> list[dict]:
 
 
 def talon_error(message: str, errors: list[dict] | None = None) -> dict:
-    return {"message": message, "errors": errors or [{"title": message, "details": message}]}
+    return {
+        "message": message,
+        "errors": errors or [{"title": message, "details": message, "source": {}}],
+    }
 
 
 def exception_handler(exc, context):

@@ -15,6 +15,7 @@ from talon_one.exceptions import (
 
 from audiences.models import Audience, AudienceMembership
 from customers.models import CustomerProfile
+from loyalty import ledger
 from loyalty.models import LoyaltyCard, LoyaltyProgram, PointsAccount
 from tests.factories import (
     ApiKeyFactory,
@@ -221,9 +222,18 @@ def test_a_card_is_linked_and_its_ledger_read(talon, organization):
         program.number, "CARD-1", m.LoyaltyCardRegistration(integration_id="ada")
     )
     assert linked.id == card.number and [p.integration_id for p in linked.profiles] == ["ada"]
-    assert talon.get_loyalty_card_balances(program.number, "CARD-1").balance.active_points == 0
-    assert talon.get_loyalty_card_points(program.number, "CARD-1").data == []
-    assert talon.get_loyalty_card_transactions(program.number, "CARD-1").data == []
+    ledger.earn_points(program=program, card=card, amount=40, reason="Welcome")
+    ledger.spend_points(program=program, card=card, amount=15, reason="Cake")
+    balances = talon.get_loyalty_card_balances(program.number, "CARD-1")
+    assert balances.balance.active_points == 25
+    assert [p.integration_id for p in balances.profiles] == ["ada"]
+    [lot] = talon.get_loyalty_card_points(program.number, "CARD-1").data
+    assert (lot.amount, lot.name, lot.expiry_date) == (25, "Welcome", "unlimited")
+    history = talon.get_loyalty_card_transactions(program.number, "CARD-1").data
+    assert [(t.type, t.amount, t.card_identifier) for t in history] == [
+        ("addition", 40, "CARD-1"),
+        ("subtraction", 15, "CARD-1"),
+    ]
     unlinked = talon.unlink_loyalty_card_from_profile(
         program.number, "CARD-1", m.LoyaltyCardRegistration(integration_id="ada")
     )
@@ -243,6 +253,12 @@ def test_customer_data_is_erased(talon, organization):
 def test_keys_scopes_and_tenancy_hold_as_in_our_api(live_server, organization, program):
     with pytest.raises(UnauthorizedException):
         sdk(live_server, "not-a-key").get_customer_inventory("ada")
+    no_key = talon_one.IntegrationApi(
+        talon_one.ApiClient(talon_one.Configuration(host=f"{live_server.url}/compat/talon-one"))
+    )
+    with pytest.raises(UnauthorizedException) as missing:
+        no_key.get_customer_inventory("ada")
+    assert missing.value.data.status_code == 401 and missing.value.data.message  # Talon's
     theirs = OrganizationFactory(name="Rival", slug="rival")
     LoyaltyProgramFactory(organization=theirs)
     mine = ApiKeyFactory(organization=organization, scopes=["read", "write"])
@@ -250,8 +266,9 @@ def test_keys_scopes_and_tenancy_hold_as_in_our_api(live_server, organization, p
         "ada", m.CustomerProfileIntegrationRequestV2()
     )
     other = sdk(live_server, ApiKeyFactory(organization=theirs).secret)
-    with pytest.raises(NotFoundException):
+    with pytest.raises(NotFoundException) as theirs_404:
         other.get_customer_inventory("ada")
+    assert theirs_404.value.data.errors[0].title
     with pytest.raises(NotFoundException):
         other.get_loyalty_balances(program.number, "ada")
     read_only = sdk(live_server, ApiKeyFactory(organization=organization, scopes=["read"]).secret)
