@@ -29,6 +29,7 @@ class TalonView(APIView):
     permission_classes = [HasOrganizationAccess]
     parser_classes = [JSONParser]
     renderer_classes = [JSONRenderer]
+    batch_key = "data"  # where a batch's per-item errors point (Talon's name for the list)
 
     def get_exception_handler(self):
         return errors.exception_handler

@@ -9,6 +9,13 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 from core.api.errors import ExceptionHandler
+from core.errors import BatchValidationError
+
+
+def camel(name: str) -> str:
+    """Our field names as Talon spells them (`integration_id` → `integrationId`)."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _pointer(path: list) -> str:
@@ -20,7 +27,7 @@ def _flatten(detail, path: list) -> list[dict]:
     if isinstance(detail, dict):
         errors = []
         for key, value in detail.items():
-            inner = [] if key in ("non_field_errors", "__all__") else [key]
+            inner = [] if key in ("non_field_errors", "__all__") else [camel(str(key))]
             errors += _flatten(value, path + inner)
         return errors
     if isinstance(detail, list):
@@ -47,6 +54,8 @@ def exception_handler(exc, context):
     """The view's exceptions in Talon's shape (unknown ones are left to a 500, as in our API)."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, BatchValidationError):  # a batch's items, by index, under its key
+        exc = exceptions.ValidationError(exc.as_detail(context["view"].batch_key))
     exc = ExceptionHandler(exc, context).convert_known_exceptions(exc)
     if not isinstance(exc, exceptions.APIException):
         return None

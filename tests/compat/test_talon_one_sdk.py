@@ -313,6 +313,12 @@ def test_errors_come_in_talons_shape(talon, live_server, api_key):
         ("get", "v1/loyalty_programs/abc/profile/ada/points?pageSize=0", None),
         ("post", "v2/customer_sessions/s/returns", {"return": {"returnedCartItems": "x"}}),
         ("post", "v2/events", {"profileId": "nobody", "type": "visit"}),
+        ("put", "v2/customer_profiles", {"customerProfiles": [{"integrationId": "a" * 300}]}),
+        (
+            "post",
+            "v2/customer_audiences",
+            {"data": [{"action": "add", "profileIntegrationId": "nobody", "audienceId": 1}]},
+        ),
     ],
 )
 def test_bad_input_is_a_4xx_in_talons_shape_never_a_500(api_key, program, method, path, body):
@@ -322,4 +328,30 @@ def test_bad_input_is_a_4xx_in_talons_shape_never_a_500(api_key, program, method
     client.credentials(HTTP_AUTHORIZATION=f"ApiKey-v1 {api_key.secret}")
     response = getattr(client, method)(f"/compat/talon-one/{path}", body, format="json")
     assert 400 <= response.status_code < 500, response.content[:300]
-    assert response.json()["message"]
+    body = response.json()
+    assert body["message"] and body["StatusCode"] == response.status_code
+    assert all("title" in error and "source" in error for error in body["errors"])
+
+
+def test_a_profile_update_moves_it_between_audiences(talon, organization):
+    regulars = talon.create_audience_v2(m.NewAudience(name="Regulars"))
+    newcomers = talon.create_audience_v2(m.NewAudience(name="Newcomers"))
+
+    def update(adds, deletes):
+        talon.update_customer_profile_v2(
+            "ada",
+            m.CustomerProfileIntegrationRequestV2(
+                audiences_changes=m.ProfileAudiencesChanges(adds=adds, deletes=deletes)
+            ),
+        )
+        return set(
+            AudienceMembership.objects.filter(profile__integration_id="ada").values_list(
+                "audience__name", flat=True
+            )
+        )
+
+    assert update([newcomers.id], []) == {"Newcomers"}
+    assert update([regulars.id], [newcomers.id]) == {"Regulars"}
+    with pytest.raises(BadRequestException):
+        update([987654321], [])  # no such audience: nothing changes
+    assert update([], []) == {"Regulars"}

@@ -43,6 +43,8 @@ class CustomerProfileView(TalonView):
     """update_customer_profile_v2 → customers.services.upsert_customer_profile (and
     audiences.services.update_customer_audiences for `audiencesChanges`)."""
 
+    batch_key = "audiencesChanges"
+
     def put(self, request, integration_id):
         dry = self.query_flag("dry")
         self.query_flag("runRuleEngine")  # profile rules run after the write, by a task
@@ -90,6 +92,8 @@ class CustomerProfileView(TalonView):
 
 class CustomerProfilesView(TalonView):
     """update_customer_profiles_v2 → customers.services.bulk_upsert_customer_profiles."""
+
+    batch_key = "customerProfiles"
 
     def put(self, request):
         body = requests.ProfilesRequest(data=request.data)
