@@ -127,7 +127,12 @@ class AudienceWriteSerializer(Serializer):
 
 
 class AudienceUpdateSerializer(OptionalFieldsMixin, AudienceWriteSerializer):
-    pass
+    program = ScopedPrimaryKeyField(
+        queryset=LoyaltyProgram.objects.all(),
+        allow_null=True,
+        help_text="A loyalty tier audience: the program whose points decide its members "
+        "(null: none; members then come from imports and the API).",
+    )
 
 
 class RulesPreviewSerializer(Serializer):

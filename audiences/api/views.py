@@ -1,5 +1,6 @@
 """Audiences, their members and refreshes; tier-range audiences; bulk customer audiences."""
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -19,6 +20,8 @@ from organizations.api.viewsets import TenantViewSet
 from organizations.tenancy import request_actor
 
 from . import serializers as s
+
+NOT_GIVEN = object()
 
 
 class MembersPagination(CreatedCursorPagination):
@@ -101,9 +104,15 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         data.is_valid(raise_exception=True)
         payload = dict(data.validated_data)
         rules = payload.pop("rules", None)
-        audience = services.update_audience(
-            audience=audience, data=payload, rules=rules, actor=request_actor(request)
-        )
+        program = payload.pop("program", NOT_GIVEN)
+        with transaction.atomic():
+            audience = services.update_audience(
+                audience=audience, data=payload, rules=rules, actor=request_actor(request)
+            )
+            if program is not NOT_GIVEN:
+                audience = services.name_tier_program(
+                    audience=audience, program=program, actor=request_actor(request)
+                )
         return Response(s.AudienceSerializer(self.reload(audience)).data)
 
     def destroy(self, request, pk=None):
@@ -115,8 +124,10 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
         responses={201: s.LoyaltyTiersResultSerializer},
         summary="Create one audience per loyalty tier (non-overlapping ranges)",
         description="All or nothing: overlapping ranges or repeated orders are a 400 that "
-        "names both tiers. Members are the profiles whose active points in `program` fall in "
-        "each range (end_value empty: no upper limit).",
+        "names both tiers. With a `program`, members are the profiles whose active points in "
+        "it fall in each range (end_value empty: no upper limit), on a refresh schedule; "
+        "without one, members come from imports and the API until a PATCH of the audience "
+        "names its `program`.",
     )
     @action(detail=False, methods=["post"], url_path="loyalty-tiers")
     def loyalty_tiers(self, request):

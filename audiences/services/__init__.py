@@ -22,7 +22,7 @@ from .members import (
     update_customer_audiences,
 )
 from .refresh import enqueue_due_refreshes, refresh_audience, request_refresh
-from .tier_ranges import create_tier_audiences
+from .tier_ranges import create_tier_audiences, name_tier_program
 
 __all__ = [
     "AUDIENCE_FIELDS",
@@ -35,6 +35,7 @@ __all__ = [
     "delete_audience_memberships",
     "enqueue_due_refreshes",
     "get_or_create_group",
+    "name_tier_program",
     "refresh_audience",
     "remove_members",
     "request_refresh",

@@ -195,6 +195,7 @@ def test_loyalty_tier_audiences_in_one_call(api, organization, program, customer
             ledger.earn_points(program=program, profile=profile, amount=points)
     body = {
         "group_name": "Coffee tiers",
+        "program": str(program.pk),
         "tiers": [
             {"name": "Bronze", "order": 1, "start_value": 0, "end_value": 99, "icon_name": "cup"},
             {"name": "Silver", "order": 2, "start_value": 100, "end_value": 499},
@@ -207,6 +208,8 @@ def test_loyalty_tier_audiences_in_one_call(api, organization, program, customer
     assert result["group"]["name"] == "Coffee tiers"
     assert [a["name"] for a in result["audiences"]] == ["Bronze", "Silver", "Gold"]
     assert result["audiences"][2]["end_value"] is None
+    # they follow the program's points on a schedule, not only when refreshed by hand
+    assert {a["refresh_interval_seconds"] for a in result["audiences"]} == {300}
     for audience in Audience.objects.all():
         services.refresh_audience(audience_id=audience.pk)
     counts = dict(Audience.objects.values_list("name", "member_count"))
@@ -240,14 +243,43 @@ def test_loyalty_tier_overlap_names_both_tiers_and_writes_nothing(api, program, 
     assert not AudienceGroup.objects.exists()
 
 
-def test_loyalty_tiers_need_a_program_when_there_are_several(api, organization, program):
+def test_loyalty_tiers_without_a_program_then_naming_one(
+    api, organization, program, customers, other_organization
+):
     loyalty_services.create_loyalty_program(organization=organization, data={"name": "Second"})
-    body = {"group_name": "G", "tiers": [{"name": "A", "order": 1, "start_value": 0}]}
+    ledger.earn_points(program=program, profile=customers[0], amount=700)
+    body = {"group_name": "G", "tiers": [{"name": "Gold", "order": 1, "start_value": 500}]}
     response = api.post(f"{URL}/loyalty-tiers", body, format="json")
-    assert response.status_code == 400
-    assert "program" in error_map(response)
-    body["program"] = str(program.pk)
-    assert api.post(f"{URL}/loyalty-tiers", body, format="json").status_code == 201
+    assert response.status_code == 201  # whatever programs the organization has
+    [gold] = response.json()["audiences"]
+    assert gold["rules"] == [] and gold["program"] is None
+    assert gold["refresh_interval_seconds"] is None  # no points source: nothing to refresh
+    # members come from the API meanwhile
+    api.post(f"{URL}/{gold['id']}/members", {"integration_ids": [customers[1].integration_id]},
+             format="json")  # fmt: skip
+    theirs = loyalty_services.create_loyalty_program(
+        organization=other_organization, data={"name": "T"}
+    )
+    assert (
+        api.patch(f"{URL}/{gold['id']}", {"program": str(theirs.pk)}, format="json").status_code
+        == 400
+    )
+
+    named = api.patch(f"{URL}/{gold['id']}", {"program": str(program.pk)}, format="json")
+    assert named.status_code == 200, named.json()
+    assert named.json()["program"] == str(program.pk)
+    assert named.json()["rules"][0]["field"] == f"loyalty.points.{program.pk}"
+    assert named.json()["refresh_interval_seconds"] == 300
+    services.refresh_audience(audience_id=gold["id"])
+    members = set(
+        AudienceMembership.objects.filter(audience_id=gold["id"]).values_list(
+            "profile__integration_id", flat=True
+        )
+    )
+    assert members == {customers[0].integration_id, customers[1].integration_id}
+    plain = services.create_audience(organization=organization, data={"name": "Plain"})
+    refused = api.patch(f"{URL}/{plain.pk}", {"program": str(program.pk)}, format="json")
+    assert refused.status_code == 400 and "program" in error_map(refused)
 
 
 def test_list_query_count_is_fixed(api, organization, django_assert_max_num_queries):
