@@ -24,6 +24,20 @@ def _staff_user() -> models.ForeignKey:
     )
 
 
+def _api_key() -> models.ForeignKey:
+    """The API key that created or last changed a row, when no staff user did."""
+    return models.ForeignKey(
+        "organizations.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+
+def actor_name(user, api_key) -> str | None:
+    """Who made a change, as the API shows it: the staff user's name or the API key's."""
+    if user is not None:
+        return user.get_username()
+    return api_key.name if api_key is not None else None
+
+
 class AudienceGroup(TenantModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     name = models.CharField(max_length=200)
@@ -83,7 +97,9 @@ class Audience(DatabaseKeptFields, TenantModel):
         related_name="tier_audiences",
     )
     created_by = _staff_user()
+    created_by_key = _api_key()
     updated_by = _staff_user()
+    updated_by_key = _api_key()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -294,6 +310,7 @@ class AudienceImport(TenantModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     created_by = _staff_user()
+    created_by_key = _api_key()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,6 +20,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Talon.One's Integration API, for shops that run its SDK (compat/talon_one)
     path("compat/talon-one/", include("compat.talon_one.urls")),
+    # Fanfare's audience API (compat/fanfare)
+    path("compat/fanfare/", include("compat.fanfare.urls")),
     # Any other path under /api/ is a 404 in the API's error shape, with DEBUG on or off.
     re_path(r"^api/", api_not_found),
 ]

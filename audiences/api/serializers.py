@@ -8,6 +8,7 @@ from audiences.models import (
     AudienceRefresh,
     AudienceRule,
     SyncSource,
+    actor_name,
 )
 from audiences.rules import MAX_RULES, OPERATORS
 from audiences.services import MEMBERS_LIMIT
@@ -75,8 +76,8 @@ class AudienceSerializer(ModelSerializer):
     )
     rules = AudienceRuleSerializer(many=True, read_only=True)
     sync_sources = SyncSourceSerializer(many=True, read_only=True)
-    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
-    updated_by = serializers.CharField(source="updated_by.username", default=None, allow_null=True)
+    created_by = serializers.SerializerMethodField(help_text="The staff user or API key.")
+    updated_by = serializers.SerializerMethodField(help_text="The staff user or API key.")
     members_count = serializers.IntegerField(source="member_count", read_only=True)
     member_count = deprecated_alias(serializers.IntegerField, of="members_count", read_only=True)
 
@@ -109,6 +110,12 @@ class AudienceSerializer(ModelSerializer):
             "updated_at",
         )
         read_only_fields = fields
+
+    def get_created_by(self, audience) -> str | None:
+        return actor_name(audience.created_by, audience.created_by_key)
+
+    def get_updated_by(self, audience) -> str | None:
+        return actor_name(audience.updated_by, audience.updated_by_key)
 
 
 class AudienceWriteSerializer(Serializer):

@@ -73,7 +73,7 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
 
     batch_actions = frozenset({"members", "imports", "customer_attributes"})
     queryset = Audience.objects.select_related(
-        "group", "created_by", "updated_by"
+        "group", "created_by", "created_by_key", "updated_by", "updated_by_key"
     ).prefetch_related("rules", "sync_sources")
     serializer_class = s.AudienceSerializer
     filterset_class = AudienceFilter

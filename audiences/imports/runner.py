@@ -44,6 +44,7 @@ def start_import(
             mode=mode,
             original_name=(getattr(uploaded_file, "name", "") or "")[:255],
             created_by=actor.user if actor else None,
+            created_by_key=actor.api_key if actor else None,
             run_token=uuid.uuid4(),
         )
         imp.file.save(f"{imp.pk}.csv", uploaded_file, save=False)

@@ -93,8 +93,14 @@ def create_audience(
     actor: Actor | None = None,
     now: dt.datetime | None = None,
 ) -> Audience:
-    user = actor.user if actor else None
-    audience = Audience(organization=organization, created_by=user, updated_by=user)
+    user, key = (actor.user, actor.api_key) if actor else (None, None)
+    audience = Audience(
+        organization=organization,
+        created_by=user,
+        created_by_key=key,
+        updated_by=user,
+        updated_by_key=key,
+    )
     return _save(audience, data, rules or None, now)
 
 
@@ -109,7 +115,8 @@ def update_audience(
 ) -> Audience:
     """Change what `data` holds (rename, archive, interval…); `rules`, when given, replace
     the audience's rules (members follow at the next refresh)."""
-    audience.updated_by = (actor.user if actor else None) or audience.updated_by
+    if actor is not None and (actor.user or actor.api_key):  # a task keeps the last one
+        audience.updated_by, audience.updated_by_key = actor.user, actor.api_key
     return _save(audience, data, rules, now)
 
 

@@ -42,7 +42,7 @@ def test_create_with_rules_refresh_and_list_members(
     assert response.status_code == 201, response.json()
     audience = response.json()
     assert audience["rules"][0]["field"] == "attributes.city"
-    assert audience["created_by"] is None  # an API key, not a person
+    assert audience["created_by"] == api.api_key.name  # the API key that created it
     with django_capture_on_commit_callbacks(execute=True):  # the task runs eagerly in tests
         response = api.post(f"{URL}/{audience['id']}/refresh")
     assert response.status_code == 202
@@ -306,3 +306,19 @@ def test_postgres_exclusion_constraint_keeps_group_ranges_apart(organization):
         transaction.atomic(),
     ):
         Audience.objects.create(organization=organization, name="B", group=group, start_value=100)
+
+
+def test_created_by_and_updated_by_name_the_key_or_the_staff_user(api, organization):
+    api.api_key.name = "crm sync"
+    api.api_key.save()
+    created = api.post(URL, {"name": "By key"}, format="json").json()
+    assert created["created_by"] == created["updated_by"] == "crm sync"
+    audience = Audience.objects.get(pk=created["id"])
+    from django.contrib.auth import get_user_model
+
+    from organizations.tenancy import Actor
+
+    staff = get_user_model().objects.create_user("ann", password="x")
+    services.update_audience(audience=audience, data={"name": "By Ann"}, actor=Actor(user=staff))
+    read = api.get(f"{URL}/{audience.pk}").json()
+    assert (read["created_by"], read["updated_by"]) == ("crm sync", "ann")
