@@ -114,8 +114,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 
 # Audience CSV uploads: more bytes or more data rows is a 413 before the file is stored.
 AUDIENCE_IMPORT_MAX_BYTES = env.int("AUDIENCE_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 AUDIENCE_IMPORT_MAX_ROWS = env.int("AUDIENCE_IMPORT_MAX_ROWS", default=2_000_000)
-# how often an audience that follows a program's points (tier ranges) is refreshed
-TIER_AUDIENCE_REFRESH_SECONDS = env.int("TIER_AUDIENCE_REFRESH_SECONDS", default=300)
+# how often the audiences we make are refreshed (tier ranges that follow a program's points,
+# the audiences behind automatic groups)
+AUDIENCE_DEFAULT_REFRESH_SECONDS = env.int("AUDIENCE_DEFAULT_REFRESH_SECONDS", default=300)
 # A file larger than this is written to a temporary file while it is checked.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 

@@ -41,7 +41,7 @@ def create_tier_audiences(
 ) -> tuple[AudienceGroup, list[Audience]]:
     """One group and one audience per tier, all or nothing. With a `program`, members are the
     profiles with start_value..end_value points in it, refreshed every
-    TIER_AUDIENCE_REFRESH_SECONDS; without one, the ranges are kept and members come from
+    AUDIENCE_DEFAULT_REFRESH_SECONDS; without one, the ranges are kept and members come from
     imports and the API until a program is named (`name_tier_program`). Overlapping ranges or
     repeated orders → 400 naming both."""
     if not tiers:
@@ -64,7 +64,7 @@ def create_tier_audiences(
         end = tier.get("end_value")
         data = {"name": tier["name"], "icon_name": tier.get("icon_name", ""), "group": group}
         if program is not None:
-            data["refresh_interval_seconds"] = settings.TIER_AUDIENCE_REFRESH_SECONDS
+            data["refresh_interval_seconds"] = settings.AUDIENCE_DEFAULT_REFRESH_SECONDS
         audience = create_audience(
             organization=organization,
             data=data,
@@ -99,7 +99,7 @@ def name_tier_program(
     rules = [_range_rule(program, audience.start_value, audience.end_value)] if program else []
     interval = audience.refresh_interval_seconds
     if program is not None and interval is None:
-        interval = settings.TIER_AUDIENCE_REFRESH_SECONDS
+        interval = settings.AUDIENCE_DEFAULT_REFRESH_SECONDS
     audience = update_audience(
         audience=audience,
         data={"refresh_interval_seconds": interval},

@@ -4,6 +4,7 @@ the database (triggers). System groups are kept by the system (all_members.py)."
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -50,7 +51,10 @@ def create_group(
     if audience_conditions:
         audience = audience_services.create_audience(
             organization=organization,
-            data={"name": f"Group: {group.name}"[:200]},
+            data={
+                "name": f"Group: {group.name}"[:200],
+                "refresh_interval_seconds": settings.AUDIENCE_DEFAULT_REFRESH_SECONDS,
+            },
             rules=audience_conditions,
         )
         group.audience_conditions = list(audience_conditions)

@@ -147,6 +147,9 @@ def test_automatic_group_from_conditions_creates_a_backing_audience(api, people)
     group = MembersGroup.objects.get(pk=response.json()["id"])
     assert group.audience is not None and group.automatic
     assert members(group) == {"p2", "p3"}
+    # kept fresh on a schedule, not only when someone refreshes it by hand
+    assert group.audience.refresh_interval_seconds == 300
+    assert group.audience.next_refresh_at is not None
     bad = api.post(
         URL,
         {"name": "x", "audience_conditions": [{"field": "nope", "operator": "eq", "values": [1]}]},
