@@ -3,3 +3,11 @@ from django.apps import AppConfig
 
 class AudiencesConfig(AppConfig):
     name = "audiences"
+
+    def ready(self):
+        from customers.hooks import customer_data_exported, personal_data_erased
+
+        from .customer_data import export_sections, scrub_import_files
+
+        customer_data_exported.register(export_sections)
+        personal_data_erased.register(scrub_import_files)

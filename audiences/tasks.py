@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from . import imports, recovery, services
+from . import customer_data, imports, recovery, services
 from .hooks import audience_refreshed
 from .models import Audience, AudienceImport
 
@@ -51,3 +51,9 @@ def resume_stalled_work(now: str | None = None) -> dict:
     (no heartbeat for WORK_STALE_AFTER_SECONDS)."""
     moment = dt.datetime.fromisoformat(now) if now else timezone.now()
     return recovery.resume_stalled_work(now=moment)
+
+
+@shared_task
+def delete_old_import_files() -> int:
+    """Beat, hourly: the stored files of imports that ended more than the retention ago."""
+    return customer_data.delete_old_import_files()

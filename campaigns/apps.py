@@ -9,8 +9,10 @@ class CampaignsConfig(AppConfig):
     name = "campaigns"
 
     def ready(self):
-        from customers.hooks import profiles_created
+        from customers.hooks import customer_data_exported, profiles_created
 
+        from .customer_data import export_sections
         from .services.welcome import queue_profile_created_rules
 
         profiles_created.register(queue_profile_created_rules)
+        customer_data_exported.register(export_sections)

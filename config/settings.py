@@ -114,6 +114,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=20 
 # Audience CSV uploads: more bytes or more data rows is a 413 before the file is stored.
 AUDIENCE_IMPORT_MAX_BYTES = env.int("AUDIENCE_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 AUDIENCE_IMPORT_MAX_ROWS = env.int("AUDIENCE_IMPORT_MAX_ROWS", default=2_000_000)
+# an import's stored file is deleted this long after the import ends (its counts stay)
+AUDIENCE_IMPORT_FILE_RETENTION_DAYS = env.int("AUDIENCE_IMPORT_FILE_RETENTION_DAYS", default=7)
 # how often the audiences we make are refreshed (tier ranges that follow a program's points,
 # the audiences behind automatic groups)
 AUDIENCE_DEFAULT_REFRESH_SECONDS = env.int("AUDIENCE_DEFAULT_REFRESH_SECONDS", default=300)
@@ -281,6 +283,10 @@ CELERY_BEAT_SCHEDULE = {
     # imports and refreshes whose worker stopped (heartbeat older than WORK_STALE_AFTER_SECONDS)
     # are queued again from their checkpoint, once
     "resume-stalled-work": {"task": "audiences.tasks.resume_stalled_work", "schedule": 30},
+    "delete-old-import-files": {
+        "task": "audiences.tasks.delete_old_import_files",
+        "schedule": 60 * 60,
+    },
 }
 # Long work (audience imports and refreshes) stamps a heartbeat every quarter of this while it
 # runs; work whose heartbeat is older is taken as stopped (worker killed) and resumed by beat.

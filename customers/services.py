@@ -10,7 +10,7 @@ from django.utils import timezone
 from core.errors import BatchValidationError
 from organizations.models import Organization
 
-from .hooks import profiles_created
+from .hooks import customer_data_exported, personal_data_erased, profiles_created
 from .models import CustomerProfile
 from .validators import is_valid_attribute_key
 
@@ -218,9 +218,30 @@ def delete_customer_personal_data(*, profile: CustomerProfile) -> CustomerProfil
     integration_id and the profile's id stay, so points ledgers, memberships and audience
     history remain consistent (balances still add up) but no longer point to a person.
     """
+    identifiers = [v for v in (profile.integration_id, profile.email, profile.msisdn) if v]
+    personal_data_erased(profile=profile, identifiers=identifiers)
     for field in PERSONAL_FIELDS:
         setattr(profile, field, "")
     profile.attributes = {}
     profile.personal_data_deleted_at = timezone.now()
     profile.save()
     return profile
+
+
+def export_customer_data(*, profile: CustomerProfile) -> dict:
+    """Everything we hold on a customer (GDPR access): the profile, then each app's sections."""
+    data = {
+        "profile": {
+            "id": profile.pk,
+            "number": profile.number,
+            "integration_id": profile.integration_id,
+            **{field: getattr(profile, field) for field in PERSONAL_FIELDS},
+            "attributes": profile.attributes,
+            "created_at": profile.created_at,
+            "updated_at": profile.updated_at,
+            "personal_data_deleted_at": profile.personal_data_deleted_at,
+        }
+    }
+    for sections in customer_data_exported(profile=profile):
+        data.update(sections)
+    return data

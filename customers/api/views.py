@@ -1,3 +1,4 @@
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.exceptions import ValidationError
@@ -105,7 +106,8 @@ class CustomerProfileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, T
 
 
 class CustomerDataViewSet(TenantViewSet):
-    """Erasure of a customer's personal data (the profile row and its history stay)."""
+    """A customer's data: exported (GDPR access) or its personal part erased (the profile row
+    and its history stay)."""
 
     queryset = CustomerProfile.objects.all()
     serializer_class = CustomerProfileSerializer
@@ -120,6 +122,18 @@ class CustomerDataViewSet(TenantViewSet):
             "keeps its id and integration_id so loyalty ledgers and memberships stay consistent."
         ),
     )
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT},
+        summary="Export everything held on a customer",
+        description=(
+            "GDPR access: the profile, then each part of the back-office that holds data on the "
+            "customer (loyalty balances and transactions, cards, audiences, groups, loyalty "
+            "memberships, sessions and events), as one JSON object."
+        ),
+    )
+    def retrieve(self, request, integration_id: str):
+        return Response(services.export_customer_data(profile=self.get_object()))
+
     def destroy(self, request, integration_id: str):
         services.delete_customer_personal_data(profile=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

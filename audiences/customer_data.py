@@ -1,0 +1,78 @@
+"""What the audiences app holds on a customer: its memberships for the data export, and the
+stored import files, which are deleted a set time after the import ends
+(AUDIENCE_IMPORT_FILE_RETENTION_DAYS) and scrubbed of an erased customer's rows meanwhile."""
+
+import contextlib
+import csv
+import datetime as dt
+import io
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from .models import AudienceImport, AudienceMembership
+
+FINISHED = (
+    AudienceImport.Status.COMPLETED,
+    AudienceImport.Status.FAILED,
+    AudienceImport.Status.CANCELED,
+)
+
+
+def export_sections(*, profile) -> dict:
+    return {
+        "audiences": list(
+            AudienceMembership.objects.filter(profile=profile)
+            .order_by("added_at")
+            .values("audience_id", "audience__name", "source", "added_at")
+        )
+    }
+
+
+def _kept_files(organization_id):
+    return AudienceImport.objects.filter(organization_id=organization_id).exclude(file="")
+
+
+def scrub_import_files(*, profile, identifiers) -> int:
+    """Rewrite the organization's stored import files without the rows that name the
+    customer (any cell equal to its integration_id, email or mobile number); returns how many
+    files changed."""
+    wanted = {value.strip().lower() for value in identifiers if value}
+    changed = 0
+    for imp in _kept_files(profile.organization_id):
+        try:
+            with imp.file.open("rb") as handle:
+                raw = handle.read()
+        except FileNotFoundError:
+            continue
+        text = raw.decode("utf-8-sig", errors="replace")
+        dialect = csv.excel
+        with contextlib.suppress(csv.Error):
+            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        rows = list(csv.reader(io.StringIO(text), dialect))
+        kept = [r for r in rows if not any(c.strip().lower() in wanted for c in r)]
+        if len(kept) == len(rows):
+            continue
+        out = io.StringIO()
+        csv.writer(out, dialect).writerows(kept)
+        name = imp.file.name
+        imp.file.delete(save=False)
+        imp.file.save(name.rsplit("/", 1)[-1], ContentFile(out.getvalue().encode()), save=True)
+        changed += 1
+    return changed
+
+
+def delete_old_import_files(*, now: dt.datetime | None = None) -> int:
+    """Delete the stored files of imports that ended more than the retention period ago
+    (their counts and errors stay); returns how many."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.AUDIENCE_IMPORT_FILE_RETENTION_DAYS)
+    deleted = 0
+    for imp in AudienceImport.objects.exclude(file="").filter(
+        status__in=FINISHED, finished_at__lt=cutoff
+    ):
+        imp.file.delete(save=False)
+        AudienceImport.objects.filter(pk=imp.pk).update(file="")
+        deleted += 1
+    return deleted
