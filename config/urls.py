@@ -22,6 +22,8 @@ urlpatterns = [
     path("compat/talon-one/", include("compat.talon_one.urls")),
     # Fanfare's audience API (compat/fanfare)
     path("compat/fanfare/", include("compat.fanfare.urls")),
+    # Mews Connector's loyalty memberships (compat/mews)
+    path("compat/mews/", include("compat.mews.urls")),
     # Any other path under /api/ is a 404 in the API's error shape, with DEBUG on or off.
     re_path(r"^api/", api_not_found),
 ]
