@@ -24,6 +24,8 @@ urlpatterns = [
     path("compat/fanfare/", include("compat.fanfare.urls")),
     # Mews Connector's loyalty memberships (compat/mews)
     path("compat/mews/", include("compat.mews.urls")),
+    # Voucherify's tier structures (compat/voucherify)
+    path("compat/voucherify/", include("compat.voucherify.urls")),
     # Any other path under /api/ is a 404 in the API's error shape, with DEBUG on or off.
     re_path(r"^api/", api_not_found),
 ]
