@@ -1,6 +1,5 @@
 from rest_framework import serializers
 
-from audiences.api.serializers import RuleSerializer
 from audiences.models import Audience
 from core.api.serializers import ModelSerializer, QuerySerializer, Serializer, UniqueListField
 from loyalty.api.serializers import ScopedPrimaryKeyField
@@ -105,6 +104,30 @@ class MembersGroupSerializer(ModelSerializer):
         read_only_fields = fields
 
 
+class ConditionSerializer(Serializer):
+    """Our audience rule, or the loyalty-club seed's condition item (`type`, `value`, a named
+    `condition_group`, `members_group_ids` with `any`): memberships.conditions translates."""
+
+    field = serializers.CharField(max_length=200)
+    operator = serializers.CharField(max_length=20)
+    values = serializers.ListField(child=serializers.JSONField(), required=False)
+    value = serializers.JSONField(required=False, help_text="The seed's form: one value or a list.")
+    type = serializers.CharField(max_length=50, required=False, help_text="The seed's value type.")
+    position = serializers.IntegerField(min_value=0, max_value=10_000, required=False)
+    condition_group = serializers.JSONField(
+        required=False, help_text="A number, or (the seed's form) a name."
+    )
+
+    def validate_condition_group(self, value):
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise serializers.ValidationError("A number or a name.")
+        if isinstance(value, int) and not 0 <= value <= 1000:
+            raise serializers.ValidationError("Between 0 and 1000.")
+        if isinstance(value, str) and not 0 < len(value) <= 100:
+            raise serializers.ValidationError("A name of at most 100 characters.")
+        return value
+
+
 class MembersGroupWriteSerializer(Serializer):
     name = serializers.CharField(max_length=200)
     type = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -112,13 +135,29 @@ class MembersGroupWriteSerializer(Serializer):
     audience_id = ScopedPrimaryKeyField(
         queryset=Audience.objects.all(), required=False, allow_null=True
     )
-    audience_conditions = RuleSerializer(many=True, required=False, max_length=100)
+    audience_conditions = ConditionSerializer(many=True, required=False, max_length=100)
+    system = serializers.BooleanField(
+        required=False, help_text="The seed sends it; only false: system groups are the system's."
+    )
+
+    def validate_system(self, value):
+        if value:
+            raise serializers.ValidationError("System groups are made by the system, not the API.")
+        return value
 
 
 class MembersGroupUpdateSerializer(Serializer):
     name = serializers.CharField(max_length=200, required=False)
     type = serializers.CharField(max_length=100, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    audience_id = ScopedPrimaryKeyField(
+        queryset=Audience.objects.all(),
+        required=False,
+        help_text="Follow this audience from now on (members follow at once).",
+    )
+    audience_conditions = ConditionSerializer(
+        many=True, required=False, min_length=1, max_length=100
+    )
 
 
 class GroupMembersSerializer(Serializer):

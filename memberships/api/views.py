@@ -1,5 +1,6 @@
 """Loyalty memberships (batch API) and member groups."""
 
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -207,9 +208,20 @@ class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
     @extend_schema(request=s.MembersGroupUpdateSerializer, responses=s.MembersGroupSerializer)
     def partial_update(self, request, pk=None):
         group = self.get_object()
-        data = s.MembersGroupUpdateSerializer(data=request.data)
+        data = s.MembersGroupUpdateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
-        group = services.update_group(group=group, data=data.validated_data)
+        payload = dict(data.validated_data)
+        audience = payload.pop("audience_id", None)
+        conditions = payload.pop("audience_conditions", None)
+        with transaction.atomic():
+            group = services.update_group(group=group, data=payload)
+            if audience is not None or conditions is not None:
+                group = services.change_group_source(
+                    group=group, audience=audience, audience_conditions=conditions
+                )
+        group.refresh_from_db()
         return Response(s.MembersGroupSerializer(group).data)
 
     def destroy(self, request, pk=None):

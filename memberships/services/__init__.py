@@ -13,6 +13,7 @@ public surface."""
 from .all_members import all_members_group, join_all_members_group, sync_all_members_group
 from .group_members import IDENTIFIERS_LIMIT, add_group_members, remove_group_members
 from .groups import (
+    change_group_source,
     create_group,
     delete_group,
     follow_audience,
@@ -38,6 +39,7 @@ __all__ = [
     "add_group_members",
     "add_memberships",
     "all_members_group",
+    "change_group_source",
     "create_group",
     "delete_group",
     "delete_memberships",

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audiences import services as audience_services
 from audiences.models import Audience, AudienceMembership
+from memberships.conditions import as_rules
 from memberships.models import MembersGroup
 from organizations.models import Organization
 
@@ -49,14 +50,7 @@ def create_group(
         # key would fail at COMMIT (a 500)
         raise ValidationError({"audience_id": "No such audience."})
     if audience_conditions:
-        audience = audience_services.create_audience(
-            organization=organization,
-            data={
-                "name": f"Group: {group.name}"[:200],
-                "refresh_interval_seconds": settings.AUDIENCE_DEFAULT_REFRESH_SECONDS,
-            },
-            rules=audience_conditions,
-        )
+        audience = _backing_audience(organization, group.name, audience_conditions)
         group.audience_conditions = list(audience_conditions)
     group.audience = audience
     group.automatic = audience is not None
@@ -66,6 +60,52 @@ def create_group(
         if audience_conditions:
             audience_services.refresh_audience(audience_id=audience.pk)
         follow_audience(group=group)
+    return group
+
+
+def _backing_audience(organization, name: str, conditions) -> Audience:
+    """The audience an automatic group made from conditions follows (refreshed on a
+    schedule); `conditions` in our rule format or the seed's (memberships.conditions)."""
+    return audience_services.create_audience(
+        organization=organization,
+        data={
+            "name": f"Group: {name}"[:200],
+            "refresh_interval_seconds": settings.AUDIENCE_DEFAULT_REFRESH_SECONDS,
+        },
+        rules=as_rules(conditions),
+    )
+
+
+@transaction.atomic
+def change_group_source(*, group: MembersGroup, audience=None, audience_conditions=None):
+    """Make the group follow another audience, or new conditions (its backing audience's
+    rules change, or one is made); its members follow at once. A manual group becomes
+    automatic."""
+    assert_editable(group)
+    if (audience is None) == (not audience_conditions):
+        raise ValidationError({"audience_conditions": "Give an audience or conditions."})
+    made_from_conditions = bool(group.audience_conditions) and group.audience_id is not None
+    if audience is not None:
+        if audience.organization_id != group.organization_id or not _lock_audience(audience):
+            raise ValidationError({"audience_id": "No such audience."})
+        own = group.audience if made_from_conditions and group.audience_id != audience.pk else None
+        group.audience, group.audience_conditions = audience, []
+        group.save()
+        if own is not None:  # the audience made from its conditions was the group's own
+            audience_services.delete_audience(audience=own)
+    elif made_from_conditions:
+        audience_services.update_audience(
+            audience=group.audience, data={}, rules=as_rules(audience_conditions)
+        )
+        group.audience_conditions = list(audience_conditions)
+        audience_services.refresh_audience(audience_id=group.audience_id)
+    else:
+        group.audience = _backing_audience(group.organization, group.name, audience_conditions)
+        group.audience_conditions = list(audience_conditions)
+        audience_services.refresh_audience(audience_id=group.audience_id)
+    group.automatic = True
+    group.save()
+    follow_audience(group=group)
     return group
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from audiences import services as audience_services
 from audiences import tasks as audience_tasks
+from audiences.models import Audience
 from memberships import services
 from memberships.models import MembersGroup
 from tests.factories import CustomerProfileFactory
@@ -176,3 +177,47 @@ def test_every_new_organization_has_its_all_members_group_and_a_list_writes_noth
     assert response.status_code == 200
     assert [g["name"] for g in response.json()["results"] if g["system"]] == ["All members"]
     assert MembersGroup.objects.count() == before  # a GET creates no row
+
+
+def test_the_seeds_own_conditions_are_accepted_and_answered_as_sent(api, organization, people):
+    red = api.post(URL, {"name": "Red", "type": "Color"}, format="json").json()
+    api.post(f"{URL}/{red['id']}/members", {"identifier_type": "id", "identifiers": ["p1", "p2"]},
+             format="json")  # fmt: skip
+    seed_item = {
+        "type": "array",
+        "field": "members_group_ids",
+        "value": [red["id"]],
+        "operator": "any",
+        "condition_group": "member_properties",
+    }
+    body = {"name": "Red fans", "type": "Color", "description": "Lorem ipsum dolor est",
+            "system": False, "audience_conditions": [seed_item]}  # fmt: skip
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["audience_conditions"] == [seed_item]  # the shape it was given
+    group = MembersGroup.objects.get(pk=created["id"])
+    assert members(group) == {"p1", "p2"} and group.automatic
+
+
+def test_an_automatic_groups_conditions_or_audience_change_and_members_follow(api, people):
+    york = {"field": "attributes.city", "operator": "eq", "values": ["York"]}
+    created = api.post(URL, {"name": "Town", "audience_conditions": [york]}, format="json").json()
+    group = MembersGroup.objects.get(pk=created["id"])
+    assert members(group) == {"p2", "p3"}
+    backing = group.audience_id
+    leeds = {"field": "attributes.city", "operator": "eq", "values": ["Leeds"]}
+    changed = api.patch(f"{URL}/{group.pk}", {"audience_conditions": [leeds]}, format="json")
+    assert changed.status_code == 200, changed.json()
+    group.refresh_from_db()
+    assert group.audience_id == backing and members(group) == {"p0", "p1"}
+
+    other = audience_services.create_audience(
+        organization=group.organization, data={"name": "Chosen"}
+    )
+    audience_services.add_members(audience=other, integration_ids=["p3"])
+    moved = api.patch(f"{URL}/{group.pk}", {"audience_id": str(other.pk)}, format="json")
+    assert moved.status_code == 200, moved.json()
+    group.refresh_from_db()
+    assert group.audience_id == other.pk and members(group) == {"p3"}
+    assert not Audience.objects.filter(pk=backing).exists()  # its own audience is gone
