@@ -4,18 +4,21 @@ by pasting identifiers. System groups are read-only; writes go through the servi
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
 from core.errors import BatchValidationError, ConflictError
+from loyalty.models import Tier
 from organizations.admin_base import ReadOnlyTenantAdmin, ScopedRelatedListFilter, TenantAdmin
 from organizations.models import Organization
 from organizations.tenancy import user_can_write
 
 from . import services
 from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
+from .selectors import engine_tier
 
 
 @admin.action(description="Delete selected memberships (soft)")
@@ -40,16 +43,38 @@ def soft_delete(modeladmin, request, queryset):
 class LoyaltyMembershipAdmin(TenantAdmin):
     """Memberships are written through the API (batch endpoints); here staff look them up."""
 
-    list_display = ("profile", "program", "state", "is_primary", "tier", "code", "deleted_at")
+    list_display = (
+        "profile",
+        "program",
+        "state",
+        "is_primary",
+        "engine_tier",
+        "code",
+        "deleted_at",
+    )
     list_filter = (
         "state",
         ("program", ScopedRelatedListFilter),
         ("deleted_at", admin.EmptyFieldListFilter),
     )
     search_fields = ("=profile__integration_id", "profile__email", "code")
-    list_select_related = ("profile", "program", "tier")
+    list_select_related = ("profile", "program")
     actions = (soft_delete,)
-    readonly_fields = [f.name for f in LoyaltyMembership._meta.fields]
+    readonly_fields = [f.name for f in LoyaltyMembership._meta.fields if f.name != "tier"]
+    exclude = ("tier",)
+
+    def get_queryset(self, request):
+        tiers = Tier.objects.filter(pk=OuterRef("engine_tier_id")).values("name")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(engine_tier_id=engine_tier())
+            .annotate(engine_tier_name=Subquery(tiers))
+        )
+
+    @admin.display(description="tier (from the tier engine)")
+    def engine_tier(self, obj):
+        return obj.engine_tier_name or "—"
 
     def has_add_permission(self, request):
         return False

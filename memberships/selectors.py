@@ -1,6 +1,8 @@
 """Customer inventory: everything the back-office knows about one customer, in a bounded
 number of queries (one per section)."""
 
+from django.db.models import OuterRef, Subquery, UUIDField
+
 from audiences.models import AudienceMembership
 from loyalty.models import PointsAccount, TierAssignment, TierStructure
 
@@ -65,3 +67,33 @@ def customer_inventory(*, profile, sections: set[str]) -> dict:
             )
         )
     return result
+
+
+def _engine_assignments():
+    return TierAssignment.objects.filter(
+        account__subledger_id="", structure__status=TierStructure.Status.ACTIVE
+    )
+
+
+def engine_tier():
+    """An expression over LoyaltyMembership rows: the tier the tier engine gives the
+    membership's customer in its program (None without an active structure)."""
+    return Subquery(
+        _engine_assignments()
+        .filter(program_id=OuterRef("program_id"), account__profile_id=OuterRef("profile_id"))
+        .values("tier_id")[:1],
+        output_field=UUIDField(),  # read back as a UUID on SQLite too
+    )
+
+
+def engine_tiers(memberships) -> dict:
+    """{(program id, profile id): tier id} for these memberships, in one query."""
+    return {
+        (program_id, profile_id): tier_id
+        for program_id, profile_id, tier_id in _engine_assignments()
+        .filter(
+            program_id__in={m.program_id for m in memberships},
+            account__profile_id__in={m.profile_id for m in memberships},
+        )
+        .values_list("program_id", "account__profile_id", "tier_id")
+    }

@@ -13,6 +13,7 @@ class LoyaltyMembershipSerializer(ModelSerializer):
     url = serializers.CharField(read_only=True, help_text="A URL, or empty.")  # "" is no URI
     profile = serializers.CharField(source="profile.integration_id")
     points = serializers.SerializerMethodField()
+    tier = serializers.SerializerMethodField(help_text="The tier engine's tier of the customer.")
     activity_state = serializers.CharField()
 
     class Meta:
@@ -34,6 +35,10 @@ class LoyaltyMembershipSerializer(ModelSerializer):
         )
         read_only_fields = fields
 
+    def get_tier(self, obj) -> str | None:
+        tier = getattr(obj, "engine_tier", None)
+        return str(tier) if tier else None
+
     def get_points(self, obj) -> int | None:
         """The ledger wins: the main-ledger active balance when the profile has one."""
         ledger = getattr(obj, "ledger_points", None)
@@ -50,7 +55,9 @@ class MembershipAddSerializer(Serializer):
     )
     expiration_date = serializers.DateTimeField(required=False, allow_null=True)
     url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    tier = serializers.UUIDField(required=False, allow_null=True)
+    tier = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Refused: the tier is the tier engine's."
+    )
     state = serializers.ChoiceField(choices=STATES, required=False, default="new")
 
 
@@ -65,7 +72,9 @@ class MembershipUpdateSerializer(Serializer):
     )
     expiration_date = serializers.DateTimeField(required=False, allow_null=True)
     url = serializers.URLField(max_length=500, required=False, allow_null=True, allow_blank=True)
-    tier = serializers.UUIDField(required=False, allow_null=True)
+    tier = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Refused: the tier is the tier engine's."
+    )
     state = serializers.ChoiceField(choices=STATES, required=False, allow_null=True)
 
 

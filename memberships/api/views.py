@@ -20,6 +20,7 @@ from loyalty.models import PointsAccount
 from memberships import selectors, services
 from memberships.filters import LoyaltyMembershipFilter
 from memberships.models import LoyaltyMembership, MembersGroup
+from memberships.selectors import engine_tier, engine_tiers
 from organizations.api.viewsets import TenantViewSet
 
 from . import serializers as s
@@ -41,7 +42,7 @@ def membership_rows(memberships, integration_ids=None) -> list[dict]:
     """Memberships as LoyaltyMembershipSerializer shows them, for a batch of written objects
     without a ModelSerializer (which costs more than the write for 1,000): the objects in
     hand, their profiles' integration ids (given, or one query) and the ledger balances (one
-    query; the ledger wins over the stored points)."""
+    query; the ledger wins over the stored points) and the tier engine's tiers (one query)."""
     profile_ids = {m.profile_id for m in memberships}
     if integration_ids is None:
         known = dict(
@@ -56,6 +57,7 @@ def membership_rows(memberships, integration_ids=None) -> list[dict]:
             subledger_id="",
         ).values_list("program_id", "profile_id", "active_points")
     }
+    tiers = engine_tiers(memberships)
     dates = _JSONDatetimes()
     programs = {m.program_id: str(m.program_id) for m in memberships}
     return [
@@ -68,7 +70,7 @@ def membership_rows(memberships, integration_ids=None) -> list[dict]:
             "points": ledger.get((m.program_id, m.profile_id), m.points),
             "expiration_date": dates[m.expiration_date],
             "url": m.url,
-            "tier": str(m.tier_id) if m.tier_id else None,
+            "tier": str(tier) if (tier := tiers.get((m.program_id, m.profile_id))) else None,
             "state": m.state,
             "activity_state": m.activity_state,
             "created_at": dates[m.created_at],
@@ -106,13 +108,14 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     def scope_queryset(self, queryset):
         return queryset.annotate(
+            engine_tier=engine_tier(),
             ledger_points=Subquery(
                 PointsAccount.objects.filter(
                     program_id=OuterRef("program_id"),
                     profile_id=OuterRef("profile_id"),
                     subledger_id="",
                 ).values("active_points")[:1]
-            )
+            ),
         )
 
     def _batch_items(self, request, serializer) -> list:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.db import insert_rows, new_instances
 from core.errors import BatchValidationError
 from customers.models import CustomerProfile
-from loyalty.models import LoyaltyProgram, Tier, TierStructure
+from loyalty.models import LoyaltyProgram
 from memberships.models import LoyaltyMembership
 from organizations.models import Organization
 
@@ -28,24 +28,16 @@ TRANSITIONS = {
     State.DECLINED: {State.PENDING},
     State.CANCELED: {State.PENDING},
 }
-EDITABLE = ("code", "is_primary", "points", "expiration_date", "url", "tier", "state")
+EDITABLE = ("code", "is_primary", "points", "expiration_date", "url", "state")
+# a membership's tier is the tier engine's (loyalty.tiering: its points and rules)
+TIER_IS_THE_ENGINES = (
+    "The tier follows the program's tier engine (points and rules); it cannot be set."
+)
 
 
 def _limit(items: Sequence, what: str) -> None:
     if len(items) > BATCH_LIMIT:
         raise ValidationError(f"At most {BATCH_LIMIT} {what} per call.")
-
-
-def _active_tiers(organization: Organization, program_ids) -> dict:
-    """program id -> {tier id} of its ACTIVE structure."""
-    tiers: dict = {}
-    for tier_id, program_id in Tier.objects.filter(
-        organization=organization,
-        structure__program_id__any=set(program_ids),
-        structure__status=TierStructure.Status.ACTIVE,
-    ).values_list("id", "structure__program_id"):
-        tiers.setdefault(program_id, set()).add(tier_id)
-    return tiers
 
 
 def _primary_conflicts(wanted: dict, exclude_ids=()) -> set:
@@ -68,7 +60,7 @@ def add_memberships(
     *, organization: Organization, items: Sequence[Mapping]
 ) -> list[LoyaltyMembership]:
     """Create up to 1,000 memberships. Every item is checked first (program, profile by
-    integration_id, tier of the program's active structure, one primary per profile, one
+    integration_id, no tier (the tier engine's), one primary per profile, one
     membership per program and profile); any error → BatchValidationError, nothing written.
     A fixed number of queries whatever the batch size."""
     _limit(items, "memberships")
@@ -88,7 +80,6 @@ def add_memberships(
             organization=organization, integration_id__any={i["profile"] for i in items}
         ).values_list("integration_id", "pk")
     )
-    tiers = _active_tiers(organization, programs)
     existing = set(  # programs and profiles are the organization's: see _primary_conflicts
         LoyaltyMembership.objects.filter(
             program_id__any=list(programs),
@@ -115,9 +106,8 @@ def add_memberships(
         elif key in pairs:
             error(index, "profile", f"Same program and customer as item {pairs[key]}.")
         pairs.setdefault(key, index)
-        tier = item.get("tier")
-        if tier is not None and tier not in tiers.get(program.pk, set()):
-            error(index, "tier", "The tier must belong to the program's active tier structure.")
+        if item.get("tier") is not None:
+            error(index, "tier", TIER_IS_THE_ENGINES)
         if item.get("is_primary"):
             if profile_id in primaries:
                 error(index, "is_primary", f"Item {primaries[profile_id]} is already primary.")
@@ -132,7 +122,6 @@ def add_memberships(
                 "points": item.get("points"),
                 "expiration_date": item.get("expiration_date"),
                 "url": item.get("url") or "",
-                "tier_id": tier,
                 "state": item.get("state") or State.NEW,
                 "created_at": now,
                 "updated_at": now,
@@ -177,7 +166,6 @@ def update_memberships(
         .filter(organization=organization, pk__any=ids)
         .order_by("pk")
     }
-    tiers = _active_tiers(organization, {m.program_id for m in current.values()})
     primaries: dict = {}
     changed = []
     enrolment_changed: set = set()  # profiles whose "All members" membership may change
@@ -195,9 +183,8 @@ def update_memberships(
                 "state",
                 f"From {membership.state} a membership can go to: {', '.join(sorted(allowed))}.",
             )
-        tier = item.get("tier")
-        if tier is not None and tier not in tiers.get(membership.program_id, set()):
-            error(index, "tier", "The tier must belong to the program's active tier structure.")
+        if item.get("tier") is not None:
+            error(index, "tier", TIER_IS_THE_ENGINES)
         if (
             state is not None
             and state != membership.state
@@ -207,7 +194,7 @@ def update_memberships(
         for field in EDITABLE:
             value = item.get(field)
             if value is not None:
-                setattr(membership, "tier_id" if field == "tier" else field, value)
+                setattr(membership, field, value)
         if membership.is_primary:
             if membership.profile_id in primaries and primaries[membership.profile_id] != index:
                 error(index, "is_primary", f"Item {primaries[membership.profile_id]} is primary.")

@@ -129,20 +129,26 @@ def test_batch_update_null_and_omitted_leave_values_and_states_follow_transition
     assert "memberships.1.id" in error_map(duplicate)
 
 
-def test_tier_must_belong_to_the_programs_active_structure(api, program, people):
+def test_the_tier_is_the_tier_engines_and_cannot_be_written(api, program, people):
     structure = loyalty_services.create_tier_structure(
         program=program,
         data={"name": "T"},
-        tiers=[{"name": "Gold", "order": 1, "min_points": 0}],
+        tiers=[
+            {"name": "Silver", "order": 1, "min_points": 0, "max_points": 99},
+            {"name": "Gold", "order": 2, "min_points": 100},
+        ],
     )
-    gold = structure.tiers.get()
-    response = add(api, {"program": str(program.pk), "profile": "p0", "tier": str(gold.pk)})
-    assert "memberships.0.tier" in error_map(response)  # the structure is still a draft
+    gold = structure.tiers.get(name="Gold")
+    refused = add(api, {"program": str(program.pk), "profile": "p0", "tier": str(gold.pk)})
+    assert "memberships.0.tier" in error_map(refused)  # it can say Gold only if the engine does
+    created = add(api, {"program": str(program.pk), "profile": "p0"})
+    assert created.status_code == 201 and created.json()["memberships"][0]["tier"] is None
     loyalty_services.set_tier_structure_status(structure=structure, status="ACTIVE")
-    assert (
-        add(api, {"program": str(program.pk), "profile": "p0", "tier": str(gold.pk)}).status_code
-        == 201
-    )
+    ledger.earn_points(program=program, profile=people[0], amount=150)
+    [row] = api.get(URL, {"profile": "p0"}).json()["results"]
+    assert row["tier"] == str(gold.pk) and row["points"] == 150  # the engine's, the ledger's
+    update = {"memberships": [{"id": row["id"], "tier": str(gold.pk)}]}
+    assert api.post(f"{URL}/batch-update", update, format="json").status_code == 400
 
 
 def test_soft_delete_and_activity_state_filter(api, program, people):
