@@ -4,22 +4,16 @@ from rest_framework.exceptions import ValidationError
 from core.api.filters import FilterSet, IsoDateTimeFilter
 
 from .models import LoyaltyMembership
+from .selectors import filter_memberships
 
 MAX_IDS = 1000
 
 
-class _Limited:
-    def filter(self, qs, value):
-        if value and len(value) > MAX_IDS:
-            raise ValidationError({self.field_name: [f"At most {MAX_IDS} values."]})
-        return super().filter(qs, value)
-
-
-class UUIDListFilter(_Limited, django_filters.BaseInFilter, django_filters.UUIDFilter):
+class UUIDListFilter(django_filters.BaseInFilter, django_filters.UUIDFilter):
     pass
 
 
-class CharListFilter(_Limited, django_filters.BaseInFilter, django_filters.CharFilter):
+class CharListFilter(django_filters.BaseInFilter, django_filters.CharFilter):
     pass
 
 
@@ -47,10 +41,18 @@ class LoyaltyMembershipFilter(FilterSet):
         return queryset  # applied in filter_queryset so that "active" is also the default
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        state = self.form.cleaned_data.get("activity_state") or "active"
-        if state == "active":
-            return queryset.filter(deleted_at__isnull=True)
-        if state == "deleted":
-            return queryset.filter(deleted_at__isnull=False)
-        return queryset
+        """The query string parsed here, filtered by the same selector as the POST search."""
+        for name, value in self.form.cleaned_data.items():
+            if value and name in ("ids", "profile", "program") and len(value) > MAX_IDS:
+                raise ValidationError({name: [f"At most {MAX_IDS} values."]})
+        data = self.form.cleaned_data
+        return filter_memberships(
+            queryset,
+            ids=data.get("ids"),
+            profiles=data.get("profile"),
+            programs=data.get("program"),
+            states=data.get("state"),
+            activity_state=data.get("activity_state") or "active",
+            updated_after=data.get("updated_after"),
+            updated_before=data.get("updated_before"),
+        )

@@ -97,3 +97,36 @@ def engine_tiers(memberships) -> dict:
         )
         .values_list("program_id", "account__profile_id", "tier_id")
     }
+
+
+def filter_memberships(
+    queryset,
+    *,
+    ids=None,
+    profiles=None,
+    programs=None,
+    states=None,
+    activity_state: str = "active",
+    updated_after=None,
+    updated_before=None,
+):
+    """Memberships by ids, profiles (integration ids), programs, states, activity state
+    (active, deleted or all) and update time: what the list's query string and the POST
+    search both filter by."""
+    if ids:
+        queryset = queryset.filter(id__any=list(ids))
+    if profiles:
+        queryset = queryset.filter(profile__integration_id__any=list(profiles))
+    if programs:
+        queryset = queryset.filter(program_id__any=list(programs))
+    if states:
+        queryset = queryset.filter(state__in=list(states))
+    if updated_after is not None:
+        queryset = queryset.filter(updated_at__gte=updated_after)
+    if updated_before is not None:
+        queryset = queryset.filter(updated_at__lt=updated_before)
+    if activity_state == "active":
+        return queryset.filter(deleted_at__isnull=True)
+    if activity_state == "deleted":
+        return queryset.filter(deleted_at__isnull=False)
+    return queryset

@@ -74,6 +74,7 @@ LIST_WRITES = {
         {400},
     ),
     "loyalty-membership-batch-delete": (lambda o: {"ids": [str(o.pk)]}, {400}),
+    "loyalty-membership-search": (lambda o: {"ids": [str(o.pk)]}, {200}),
     "member-group-list": (lambda o: {"name": o.name, "type": "manual"}, {201}),
     "event-list": (lambda o: {"profile": o.profile.integration_id, "type": "visit"}, {400}),
     "earning-rule-list": (

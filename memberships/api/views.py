@@ -2,7 +2,7 @@
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -130,6 +130,34 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return service(organization=self.organization, **arguments)
         except BatchValidationError as exc:
             raise ValidationError(exc.as_detail(field)) from exc
+
+    @extend_schema(
+        request=s.MembershipSearchSerializer,
+        responses=s.LoyaltyMembershipSerializer(many=True),
+        summary="Search memberships (the list's filters in a JSON body)",
+        filters=False,
+        parameters=[
+            OpenApiParameter("cursor", str, description="The page after this one (`next`)."),
+            OpenApiParameter("limit", int, description="Page size, 1 to 1,000 (default 50)."),
+        ],
+    )
+    @action(detail=False, methods=["post"])
+    def search(self, request):
+        data = s.MembershipSearchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        filters = data.validated_data
+        rows = selectors.filter_memberships(
+            self.get_queryset(),
+            ids=filters.get("ids"),
+            profiles=filters.get("profile"),
+            programs=filters.get("program"),
+            states=filters.get("state"),
+            activity_state=filters["activity_state"],
+            updated_after=filters.get("updated_after"),
+            updated_before=filters.get("updated_before"),
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(s.LoyaltyMembershipSerializer(page, many=True).data)
 
     @extend_schema(request=s.BatchAddSerializer, responses={201: s.MembershipBatchResultSerializer})
     @action(detail=False, methods=["post"], url_path="batch-add")

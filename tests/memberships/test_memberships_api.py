@@ -257,3 +257,23 @@ def test_another_organizations_key_cannot_reach_memberships_by_id(api, other_api
     )
     stored = LoyaltyMembership.objects.get(pk=mine["id"])
     assert (stored.state, stored.deleted_at) == ("enrolled", None)
+
+
+def test_a_post_search_takes_1000_ids_in_its_body(api, other_api, program, people):
+    created = add(
+        api,
+        *[{"program": str(program.pk), "profile": f"p{n}"} for n in range(3)],
+    ).json()["memberships"]
+    import uuid
+
+    wanted = [created[0]["id"], created[2]["id"], *[str(uuid.uuid4()) for _ in range(998)]]
+    found = api.post(f"{URL}/search", {"ids": wanted}, format="json")
+    assert found.status_code == 200, found.json()
+    assert {m["id"] for m in found.json()["results"]} == {created[0]["id"], created[2]["id"]}
+    by_profile = api.post(f"{URL}/search?limit=1", {"profile": ["p1", "p2"]}, format="json")
+    assert by_profile.status_code == 200, by_profile.json()
+    assert len(by_profile.json()["results"]) == 1 and by_profile.json()["next"]
+    too_many = api.post(f"{URL}/search", {"ids": [*wanted, str(uuid.uuid4())]}, format="json")
+    assert too_many.status_code == 400
+    theirs = other_api.post(f"{URL}/search", {"ids": wanted}, format="json")
+    assert theirs.json()["results"] == []
