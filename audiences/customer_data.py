@@ -5,7 +5,6 @@ stored import files, which are deleted a set time after the import ends
 import contextlib
 import csv
 import datetime as dt
-import io
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -34,31 +33,46 @@ def _kept_files(organization_id):
     return AudienceImport.objects.filter(organization_id=organization_id).exclude(file="")
 
 
+def _without(text: str, wanted: set[str]) -> str | None:
+    """The CSV `text` without the rows naming the customer (a cell equal to one of `wanted`),
+    or None if none does. A line the csv module cannot read (a NUL, an over-long field) goes
+    if it merely contains one of them: the stored copy errs on the side of the customer."""
+    kept, dropped = [], False
+    dialect = csv.excel
+    with contextlib.suppress(csv.Error):
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    for line in text.splitlines(keepends=True):
+        try:
+            cells = next(csv.reader([line], dialect), [])
+            names = any(cell.strip().lower() in wanted for cell in cells)
+        except csv.Error:
+            names = any(value in line.lower() for value in wanted)
+        if names:
+            dropped = True
+        else:
+            kept.append(line)
+    return "".join(kept) if dropped else None
+
+
 def scrub_import_files(*, profile, identifiers) -> int:
     """Rewrite the organization's stored import files without the rows that name the
-    customer (any cell equal to its integration_id, email or mobile number); returns how many
-    files changed."""
-    wanted = {value.strip().lower() for value in identifiers if value}
+    customer (its integration_id, email or mobile number); returns how many files changed."""
+    wanted = {value.strip().lower() for value in identifiers if value and value.strip()}
+    if not wanted:
+        return 0
     changed = 0
     for imp in _kept_files(profile.organization_id):
         try:
             with imp.file.open("rb") as handle:
                 raw = handle.read()
-        except FileNotFoundError:
+        except (FileNotFoundError, OSError):
             continue
-        text = raw.decode("utf-8-sig", errors="replace")
-        dialect = csv.excel
-        with contextlib.suppress(csv.Error):
-            dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        rows = list(csv.reader(io.StringIO(text), dialect))
-        kept = [r for r in rows if not any(c.strip().lower() in wanted for c in r)]
-        if len(kept) == len(rows):
+        scrubbed = _without(raw.decode("utf-8-sig", errors="replace"), wanted)
+        if scrubbed is None:
             continue
-        out = io.StringIO()
-        csv.writer(out, dialect).writerows(kept)
         name = imp.file.name
         imp.file.delete(save=False)
-        imp.file.save(name.rsplit("/", 1)[-1], ContentFile(out.getvalue().encode()), save=True)
+        imp.file.save(name.rsplit("/", 1)[-1], ContentFile(scrubbed.encode()), save=True)
         changed += 1
     return changed
 

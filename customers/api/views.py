@@ -115,14 +115,6 @@ class CustomerDataViewSet(TenantViewSet):
     lookup_value_regex = "[^/]+"
 
     @extend_schema(
-        responses={204: OpenApiResponse(description="Personal data erased.")},
-        summary="Delete a customer's personal data",
-        description=(
-            "Blanks email, mobile number, names and attributes, and records when. The profile "
-            "keeps its id and integration_id so loyalty ledgers and memberships stay consistent."
-        ),
-    )
-    @extend_schema(
         responses={200: OpenApiTypes.OBJECT},
         summary="Export everything held on a customer",
         description=(
@@ -134,6 +126,15 @@ class CustomerDataViewSet(TenantViewSet):
     def retrieve(self, request, integration_id: str):
         return Response(services.export_customer_data(profile=self.get_object()))
 
+    @extend_schema(
+        responses={204: OpenApiResponse(description="Personal data erased.")},
+        summary="Delete a customer's personal data",
+        description=(
+            "Blanks email, mobile number, names and attributes, and records when. The profile "
+            "keeps its id and integration_id so loyalty ledgers and memberships stay consistent. "
+            "The stored import files still kept lose the customer's rows too."
+        ),
+    )
     def destroy(self, request, integration_id: str):
         services.delete_customer_personal_data(profile=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
