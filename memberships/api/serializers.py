@@ -233,3 +233,11 @@ class MembershipSearchSerializer(Serializer):
     )
     updated_after = serializers.DateTimeField(required=False)
     updated_before = serializers.DateTimeField(required=False)
+
+
+class MembershipSearchPageSerializer(Serializer):
+    """A page of the search, as the list pages (cursor pagination)."""
+
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = LoyaltyMembershipSerializer(many=True)

@@ -133,7 +133,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 
     @extend_schema(
         request=s.MembershipSearchSerializer,
-        responses=s.LoyaltyMembershipSerializer(many=True),
+        responses=s.MembershipSearchPageSerializer,
         summary="Search memberships (the list's filters in a JSON body)",
         filters=False,
         parameters=[
