@@ -297,6 +297,9 @@ class AudienceImport(TenantModel):
     error_message = models.TextField(blank=True, help_text="Why the whole file failed.")
     chunks_done = models.PositiveIntegerField(default=0)
     cancel_requested = models.BooleanField(default=False)
+    archived = models.BooleanField(
+        default=False, help_text="Put away by a person: a finished import kept for the record."
+    )
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="Last sign of life of its worker."
     )

@@ -227,6 +227,7 @@ class RefreshLogSerializer(ModelSerializer):
 
 class AudienceImportSerializer(ModelSerializer):
     progress = serializers.IntegerField(read_only=True)
+    created_by = serializers.SerializerMethodField(help_text="The staff user or API key.")
 
     class Meta:
         model = AudienceImport
@@ -244,14 +245,19 @@ class AudienceImportSerializer(ModelSerializer):
             "errors",
             "error_message",
             "cancel_requested",
+            "archived",
             "resumed_count",
             "resumed_at",
             "started_at",
             "finished_at",
+            "created_by",
             "created_at",
             "updated_at",
         )
         read_only_fields = fields
+
+    def get_created_by(self, audience_import) -> str | None:
+        return actor_name(audience_import.created_by, audience_import.created_by_key)
 
 
 class ImportUploadSerializer(Serializer):

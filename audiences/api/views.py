@@ -289,15 +289,27 @@ class AudienceImportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
 
     Start one with `POST /audiences/{id}/imports`."""
 
-    queryset = AudienceImport.objects.all()
+    queryset = AudienceImport.objects.select_related("created_by", "created_by_key")
     serializer_class = s.AudienceImportSerializer
     filterset_class = AudienceImportFilter
-    documented_error_statuses = {"cancel": ("409",)}
+    documented_error_statuses = {"cancel": ("409",), "archive": ("409",), "unarchive": ("409",)}
 
     @extend_schema(request=None, responses=s.AudienceImportSerializer, summary="Cancel")
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         audience_import = imports.cancel_import(audience_import=self.get_object())
+        return Response(s.AudienceImportSerializer(audience_import).data)
+
+    @extend_schema(request=None, responses=s.AudienceImportSerializer, summary="Archive")
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        audience_import = imports.archive_import(audience_import=self.get_object())
+        return Response(s.AudienceImportSerializer(audience_import).data)
+
+    @extend_schema(request=None, responses=s.AudienceImportSerializer, summary="Unarchive")
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        audience_import = imports.archive_import(audience_import=self.get_object(), archived=False)
         return Response(s.AudienceImportSerializer(audience_import).data)
 
 

@@ -17,11 +17,12 @@ chunk: the PostgreSQL COPY/merge path, the portable path, the "seen" bookkeeping
 
 # what the API, admin, tasks and bench/imports.py call (tests patch the modules themselves:
 # `runner.CHUNK_SIZE`, `runner.write_chunk`)
-from .runner import CHUNK_SIZE, cancel_import, run_import, start_import
+from .runner import CHUNK_SIZE, archive_import, cancel_import, run_import, start_import
 from .writers import merge_import_chunk, prepare_import_chunk
 
 __all__ = [
     "CHUNK_SIZE",
+    "archive_import",
     "cancel_import",
     "merge_import_chunk",
     "prepare_import_chunk",

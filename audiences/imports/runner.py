@@ -68,6 +68,15 @@ def cancel_import(*, audience_import: AudienceImport) -> AudienceImport:
     return audience_import
 
 
+def archive_import(*, audience_import: AudienceImport, archived: bool = True) -> AudienceImport:
+    """Archive (or bring back) a finished import; one still pending or running cannot be."""
+    if audience_import.status in (Status.PENDING, Status.RUNNING):
+        raise ConflictError(f"This import is {audience_import.status}; let it finish first.")
+    AudienceImport.objects.filter(pk=audience_import.pk).update(archived=archived)
+    audience_import.refresh_from_db()
+    return audience_import
+
+
 # -- the run ----------------------------------------------------------------------------------
 
 

@@ -3,15 +3,9 @@
 from audiences.models import actor_name
 
 
-def _percent(imp) -> int:
-    if not imp.total:
-        return 100 if imp.status in ("completed", "failed", "canceled") else 0
-    return min(100, round(100 * imp.processed / imp.total))
-
-
 def audience_import(imp) -> dict:
     return {
-        "archived": False,
+        "archived": imp.archived,
         "audienceId": str(imp.audience_id),
         "createdAt": imp.created_at,
         "createdBy": actor_name(imp.created_by, imp.created_by_key),
@@ -19,7 +13,7 @@ def audience_import(imp) -> dict:
         "id": str(imp.pk),
         "organizationId": str(imp.organization_id),
         "processedConsumers": imp.processed,
-        "progress": _percent(imp),
+        "progress": imp.progress,
         "s3Key": imp.file.name,
         "errors": imp.errors,
         "totalConsumers": imp.total or 0,

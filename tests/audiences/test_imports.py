@@ -406,3 +406,22 @@ def test_the_api_members_and_imports_merge_attributes_the_same_way(api, organiza
     for profile in profiles:
         profile.refresh_from_db()
         assert profile.attributes == expected, profile.integration_id
+
+
+def test_a_finished_import_can_be_archived_and_shows_who_started_it(api, organization):
+    audience = services.create_audience(organization=organization, data={"name": "A"})
+    started = api.post(
+        f"/api/v1/audiences/{audience.pk}/imports",
+        {"file": SimpleUploadedFile("c.csv", b"integration_id\nc1\n")},
+        format="multipart",
+    )
+    assert started.status_code == 202, started.content
+    imp = AudienceImport.objects.get()
+    url = f"/api/v1/imports/{imp.pk}"
+    if imp.status == "pending":  # eager tasks may have run it already
+        assert api.post(f"{url}/archive").status_code == 409  # let it finish first
+        run(imp)
+    read = api.get(url).json()
+    assert read["created_by"] == api.api_key.name and read["archived"] is False
+    assert api.post(f"{url}/archive").json()["archived"] is True
+    assert api.post(f"{url}/unarchive").json()["archived"] is False
