@@ -29,8 +29,9 @@ def export_sections(*, profile) -> dict:
     }
 
 
-def _kept_files(organization_id):
-    return AudienceImport.objects.filter(organization_id=organization_id).exclude(file="")
+def _kept_files():
+    """Imports whose file is still stored."""
+    return AudienceImport.objects.exclude(file="")
 
 
 def _without(text: str, wanted: set[str]) -> str | None:
@@ -61,7 +62,7 @@ def scrub_import_files(*, profile, identifiers) -> int:
     if not wanted:
         return 0
     changed = 0
-    for imp in _kept_files(profile.organization_id):
+    for imp in _kept_files().filter(organization_id=profile.organization_id):
         try:
             with imp.file.open("rb") as handle:
                 raw = handle.read()
@@ -83,9 +84,7 @@ def delete_old_import_files(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.AUDIENCE_IMPORT_FILE_RETENTION_DAYS)
     deleted = 0
-    for imp in AudienceImport.objects.exclude(file="").filter(
-        status__in=FINISHED, finished_at__lt=cutoff
-    ):
+    for imp in _kept_files().filter(status__in=FINISHED, finished_at__lt=cutoff):
         imp.file.delete(save=False)
         AudienceImport.objects.filter(pk=imp.pk).update(file="")
         deleted += 1

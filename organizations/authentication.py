@@ -44,6 +44,12 @@ class ApiKeyAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Unknown API key."), code="unknown_api_key"
             ) from None
+        return self.authenticate_secret(secret)
+
+    @staticmethod
+    def authenticate_secret(secret: str) -> tuple[ApiClient, ApiKey]:
+        """The key with this secret, wherever a dialect carries it (a header, the body); an
+        unknown or revoked one is a 401 with a reason."""
         api_key = (
             ApiKey.objects.select_related("organization")
             .filter(hashed_key=hash_api_key(secret))

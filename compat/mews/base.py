@@ -11,9 +11,7 @@ from rest_framework.views import APIView, set_rollback
 from core.api.errors import ExceptionHandler
 from core.api.parsers import JSONParser
 from core.errors import BatchValidationError
-from organizations.authentication import ApiClient
-from organizations.models import ApiKey, hash_api_key
-from organizations.services import touch_api_key
+from organizations.authentication import ApiKeyAuthentication
 from organizations.tenancy import request_organization, resolve_access
 
 STATES = {"New": "new", "Pending": "pending", "Enrolled": "enrolled", "Canceled": "canceled",
@@ -28,15 +26,7 @@ class AccessTokenAuthentication(BaseAuthentication):
         token = request.data.get("AccessToken") if isinstance(request.data, dict) else None
         if not isinstance(token, str) or not token:
             raise exceptions.AuthenticationFailed("Send the AccessToken in the body.")
-        api_key = (
-            ApiKey.objects.select_related("organization")
-            .filter(hashed_key=hash_api_key(token))
-            .first()
-        )
-        if api_key is None or api_key.revoked_at is not None:
-            raise exceptions.AuthenticationFailed("Invalid AccessToken.")
-        touch_api_key(api_key=api_key)
-        return ApiClient(api_key), api_key
+        return ApiKeyAuthentication.authenticate_secret(token)
 
     def authenticate_header(self, request) -> str:
         return "AccessToken"

@@ -139,13 +139,14 @@ def session(row, items, *, application: int, first: bool, updates: int) -> dict:
     return shaped
 
 
-def effect(row: AppliedEffect, *, recipient: str) -> dict:
-    """Effect: addLoyaltyPoints or deductLoyaltyPoints, with the props Talon gives them.
-    `recipient`: the integration id credited (or the card identifier)."""
+def effect(row: AppliedEffect, *, profile) -> dict:
+    """Effect: addLoyaltyPoints or deductLoyaltyPoints, with the props Talon gives them; the
+    recipient is the card credited, else the session's or event's `profile`."""
     rule_number = row.rule.number if row.rule_id else 0
     program = row.program.number
     txn = row.transaction
     card = txn.account.card if txn is not None and txn.account.card_id else None
+    recipient = card.identifier if card else (profile.integration_id if profile else "")
     adding = row.type == AppliedEffect.Type.ADD_POINTS
     props = {
         "name": row.reason,

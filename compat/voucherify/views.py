@@ -16,10 +16,8 @@ from core.api.parsers import JSONParser
 from loyalty import services
 from loyalty.api.serializers import structures as s
 from loyalty.models import Tier, TierStructure
-from organizations.authentication import ApiClient, ApiKeyAuthentication
-from organizations.models import ApiKey, hash_api_key
+from organizations.authentication import ApiKeyAuthentication
 from organizations.permissions import HasOrganizationAccess
-from organizations.services import touch_api_key
 from organizations.tenancy import request_organization
 
 RENAMED = {"program": "card_definition_id"}  # ours → theirs
@@ -34,15 +32,10 @@ class AppTokenAuthentication(ApiKeyAuthentication):
         token = request.headers.get("X-App-Token")
         if app_id is None and token is None:
             return super().authenticate(request)
-        api_key = (
-            ApiKey.objects.select_related("organization")
-            .filter(hashed_key=hash_api_key(token or ""))
-            .first()
-        )
-        if api_key is None or api_key.revoked_at is not None or api_key.organization.slug != app_id:
-            raise exceptions.AuthenticationFailed("Invalid X-App-Id and X-App-Token.")
-        touch_api_key(api_key=api_key)
-        return ApiClient(api_key), api_key
+        client, api_key = self.authenticate_secret(token or "")
+        if api_key.organization.slug != app_id:
+            raise exceptions.AuthenticationFailed("X-App-Id is not this key's organization.")
+        return client, api_key
 
 
 def _first(detail, path=()):

@@ -105,6 +105,9 @@ def test_tokens_scopes_and_tenancy(client, organization, other_organization, pro
     theirs = ApiKeyFactory(organization=other_organization).secret
     listed = call(client, "getAll", theirs, Limitation={"Count": 10}).json()
     assert listed["LoyaltyMemberships"] == []
+    other_chain = call(client, "add", token, ChainId=str(other_organization.pk),
+                       LoyaltyMemberships=add_body(program, "ada"))  # fmt: skip
+    assert other_chain.status_code == 400 and "ChainId" in other_chain.json()["Message"]
     foreign = call(client, "delete", theirs, LoyaltyMembershipIds=[mine["Id"]])
     assert foreign.status_code == 400  # no such membership for them
     assert LoyaltyMembership.objects.get(pk=mine["Id"]).deleted_at is None

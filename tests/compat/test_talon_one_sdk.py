@@ -194,6 +194,32 @@ def test_a_reopened_session_closes_again_with_the_new_cart(talon, program):
     assert active_points(program, "ada") == 4
 
 
+def test_balances_carry_the_current_tier_with_include_tiers(talon, organization, program):
+    from loyalty import services as loyalty_services
+
+    structure = loyalty_services.create_tier_structure(
+        program=program,
+        data={"name": "Tiers"},
+        tiers=[
+            {"name": "Silver", "order": 1, "min_points": 0, "max_points": 99},
+            {"name": "Gold", "order": 2, "min_points": 100},
+        ],
+    )
+    loyalty_services.set_tier_structure_status(structure=structure, status="ACTIVE")
+    talon.update_customer_profile_v2("ada", m.CustomerProfileIntegrationRequestV2())
+    ada = CustomerProfile.objects.get(integration_id="ada")
+    ledger.earn_points(program=program, profile=ada, amount=150)
+    balances = talon.get_loyalty_balances(program.number, "ada", include_tiers=True)
+    gold = structure.tiers.get(name="Gold")
+    assert (balances.balance.current_tier.id, balances.balance.current_tier.name) == (
+        gold.number,
+        "Gold",
+    )
+    assert talon.get_loyalty_balances(program.number, "ada").balance.current_tier is None
+    inventory = talon.get_customer_inventory("ada", loyalty=True)
+    assert inventory.loyalty.programs[str(program.number)].ledger.current_tier.name == "Gold"
+
+
 def test_an_event_answers_its_effects(talon, organization, program):
     EarningRuleFactory(
         organization=organization,

@@ -66,6 +66,13 @@ def test_create_get_list_update_and_delete_as_the_seed_prints_them(client, progr
 
     renamed = client.put(url, {"name": "Bean tiers"}, content_type="application/json", **headers)
     assert renamed.status_code == 200 and renamed.json()["name"] == "Bean tiers"
+    ladder = {"tiers": [{"name": "Gold", "order": 1, "min_points": 0}], "status": "ACTIVE"}
+    active = client.put(url, ladder, content_type="application/json", **headers)
+    assert active.status_code == 200, active.content
+    assert active.json()["status"] == "ACTIVE" and active.json()["tiers"][0]["name"] == "Gold"
+    assert client.delete(url, **headers).status_code == 409  # an active one: deactivate first
+    inactive = client.put(url, {"status": "INACTIVE"}, content_type="application/json", **headers)
+    assert inactive.json()["status"] == "INACTIVE"
     assert client.delete(url, **headers).status_code == 204
     assert TierStructure.objects.get(pk=body["id"]).status == "DELETED"
 

@@ -15,14 +15,7 @@ STATES = {"cancelled": CustomerSession.State.CANCELED}  # Talon's spelling → o
 
 
 def effect_shapes(effects, profile) -> list[dict]:
-    """Talon's Effect for each AppliedEffect; the recipient is the profile (or the card)."""
-    shaped = []
-    for effect in effects:
-        txn = effect.transaction
-        card = txn.account.card if txn is not None and txn.account.card_id else None
-        recipient = card.identifier if card else (profile.integration_id if profile else "")
-        shaped.append(shapes.effect(effect, recipient=recipient))
-    return shaped
+    return [shapes.effect(effect, profile=profile) for effect in effects]
 
 
 class SessionAnswer(TalonView):
