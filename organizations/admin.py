@@ -1,11 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.html import format_html
 
 from . import services
-from .admin_base import TenantAdmin
+from .admin_base import TenantAdmin, writable_organizations
 from .models import ApiKey, ApiScope, Organization, OrganizationMember, Role
-from .tenancy import user_roles
+from .tenancy import key_organizations, user_roles
 
 
 class OrganizationMemberInline(admin.TabularInline):
@@ -82,9 +83,20 @@ class ApiKeyForm(forms.ModelForm):
         help_text="Write keys may also read.",
     )
 
+    portfolio = forms.ModelMultipleChoiceField(
+        queryset=Organization.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Also acts for",
+        help_text=(
+            "Make a portfolio key: it acts for these organizations too, chosen per request "
+            "(X-Organization header; Mews' ChainId). Only organizations you own are offered."
+        ),
+    )
+
     class Meta:
         model = ApiKey
-        fields = ("organization", "name", "scopes")
+        fields = ("organization", "name", "scopes", "portfolio")
 
 
 @admin.register(ApiKey)
@@ -96,6 +108,7 @@ class ApiKeyAdmin(TenantAdmin):
         "organization",
         "key_prefix",
         "scope_list",
+        "acts_for",
         "status",
         "created_at",
         "last_used_at",
@@ -112,6 +125,40 @@ class ApiKeyAdmin(TenantAdmin):
     def scope_list(self, obj: ApiKey) -> str:
         return ", ".join(obj.scopes)
 
+    @admin.display(description="acts for")
+    def acts_for(self, obj: ApiKey) -> str:
+        if not obj.is_portfolio:
+            return obj.organization.name
+        return ", ".join(org.name for org in key_organizations(obj))
+
+    def get_queryset(self, request):
+        """A portfolio key shows to the owners of every organization it acts for (who may
+        revoke it), not only to its own organization's."""
+        queryset = admin.ModelAdmin.get_queryset(self, request).select_related("organization")
+        if request.user.is_superuser:
+            return queryset
+        roles = list(user_roles(request.user))
+        return queryset.filter(
+            Q(organization_id__in=roles)
+            | Q(pk__in=ApiKey.portfolio.through.objects.filter(
+                organization_id__in=roles).values("apikey_id"))
+        )  # fmt: skip
+
+    def _covered(self, obj: ApiKey) -> list:
+        return [org.pk for org in key_organizations(obj)]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        if obj is None or not obj.is_portfolio or request.user.is_superuser:
+            return super().has_view_permission(request, obj)
+        roles = user_roles(request.user)
+        return self.has_module_permission(request) and any(o in roles for o in self._covered(obj))
+
+    def _can_write(self, request, obj=None) -> bool:
+        if obj is None or not obj.is_portfolio or request.user.is_superuser:
+            return super()._can_write(request, obj)
+        roles = user_roles(request.user)
+        return any(roles.get(o) in self.write_roles for o in self._covered(obj))
+
     @admin.display(description="status")
     def status(self, obj: ApiKey) -> str:
         return "revoked" if obj.revoked_at else "active"
@@ -122,6 +169,7 @@ class ApiKeyAdmin(TenantAdmin):
         "name",
         "key_prefix",
         "scope_list",
+        "acts_for",
         "created_by",
         "created_at",
         "last_used_at",
@@ -132,12 +180,19 @@ class ApiKeyAdmin(TenantAdmin):
         return () if obj is None else tuple(f for f in self.shown_fields if f != "name")
 
     def get_fields(self, request, obj=None):
-        return ("organization", "name", "scopes") if obj is None else self.shown_fields
+        if obj is None:
+            return ("organization", "name", "scopes", "portfolio")
+        return self.shown_fields
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is not None:
             kwargs["form"] = forms.ModelForm
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is None:
+            form.base_fields["portfolio"].queryset = writable_organizations(
+                request.user, self.write_roles
+            )
+        return form
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -148,6 +203,7 @@ class ApiKeyAdmin(TenantAdmin):
             name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],
             created_by=request.user,
+            portfolio=form.cleaned_data["portfolio"],
         )
         form.instance = api_key
         obj.pk = api_key.pk

@@ -15,9 +15,11 @@ class ApiClient:
     is_superuser = False
     pk = None
 
-    def __init__(self, api_key: ApiKey):
+    def __init__(self, api_key: ApiKey, organization_slug: str = ""):
         self.api_key = api_key
-        self.organization = api_key.organization
+        # the organization a dialect's credentials name (e.g. Voucherify's X-App-Id); else
+        # the X-Organization header decides (organizations.tenancy.resolve_access)
+        self.organization_slug = organization_slug
 
     def __str__(self) -> str:
         return f"API key {self.api_key.prefix}…"
@@ -47,7 +49,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         return self.authenticate_secret(secret)
 
     @staticmethod
-    def authenticate_secret(secret: str) -> tuple[ApiClient, ApiKey]:
+    def authenticate_secret(secret: str, organization_slug: str = "") -> tuple[ApiClient, ApiKey]:
         """The key with this secret, wherever a dialect carries it (a header, the body); an
         unknown or revoked one is a 401 with a reason."""
         api_key = (
@@ -62,7 +64,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 _("This API key has been revoked."), code="revoked_api_key"
             )
         touch_api_key(api_key=api_key)
-        return ApiClient(api_key), api_key
+        return ApiClient(api_key, organization_slug), api_key
 
     def authenticate_header(self, request) -> str:
         return f'{self.scheme} realm="api"'

@@ -95,6 +95,17 @@ class ApiKey(TenantModel):
     )
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # A portfolio key acts for several organizations (chains): its own and these. It is fixed
+    # when the key is made, so what a key can reach never grows behind its holder's back.
+    portfolio = models.ManyToManyField(
+        Organization,
+        blank=True,
+        related_name="portfolio_api_keys",
+        help_text="The other organizations this key acts for (a portfolio key).",
+    )
+    is_portfolio = models.BooleanField(
+        default=False, editable=False, help_text="Set when the key is made with a portfolio."
+    )
 
     class Meta:
         verbose_name = "API key"

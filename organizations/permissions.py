@@ -1,7 +1,7 @@
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .tenancy import resolve_access
+from .tenancy import ORGANIZATION_HEADER, resolve_access
 
 
 class HasOrganizationAccess(BasePermission):
@@ -26,4 +26,14 @@ class HasOrganizationAccess(BasePermission):
                     "This API key is read-only: the write scope is needed for this request."
                 )
             raise exceptions.PermissionDenied("Your role in this organization is read-only.")
+        if not access.chosen:
+            raise exceptions.ValidationError(
+                {
+                    ORGANIZATION_HEADER: [
+                        "This API key acts for several organizations: name the one to write "
+                        "to with the X-Organization header (its slug)."
+                    ]
+                },
+                code="organization_required",
+            )
         return True

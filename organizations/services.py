@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from .hooks import organization_created
-from .models import ApiKey, ApiScope, Organization, OrganizationMember, hash_api_key
+from .models import ApiKey, ApiScope, Organization, OrganizationMember, Role, hash_api_key
 
 API_KEY_PREFIX = "lbo_"
 # last_used_at is refreshed at most this often, so reads do not turn into a write per request.
@@ -48,9 +48,20 @@ def add_organization_member(*, organization: Organization, user, role: str) -> O
 
 @transaction.atomic
 def create_api_key(
-    *, organization: Organization, name: str, scopes: Iterable[str] | str, created_by=None
+    *,
+    organization: Organization,
+    name: str,
+    scopes: Iterable[str] | str,
+    created_by=None,
+    portfolio: Iterable[Organization] = (),
 ) -> tuple[ApiKey, str]:
-    """Create a key and return it with its secret: the only time the secret is available."""
+    """Create a key and return it with its secret: the only time the secret is available.
+
+    A `portfolio` makes it a portfolio key, acting for those organizations too. A staff user
+    who makes a key must own every organization it acts for.
+    """
+    others = {org.pk: org for org in portfolio if org.pk != organization.pk}
+    _check_owner(created_by, organization, list(others.values()))
     secret = API_KEY_PREFIX + secrets.token_urlsafe(32)
     api_key = ApiKey(
         organization=organization,
@@ -59,10 +70,31 @@ def create_api_key(
         prefix=secret[:12],
         hashed_key=hash_api_key(secret),
         created_by=created_by,
+        is_portfolio=bool(others),
     )
     api_key.full_clean()
     api_key.save()
+    if others:
+        api_key.portfolio.set(others.values())
     return api_key, secret
+
+
+def _check_owner(user, home: Organization, others: list[Organization]) -> None:
+    if user is None or user.is_superuser:
+        return
+    owned = set(
+        OrganizationMember.objects.filter(user=user, role=Role.OWNER).values_list(
+            "organization_id", flat=True
+        )
+    )
+    errors = {}
+    if home.pk not in owned:
+        errors["organization"] = f"Only an owner of {home.name} may make its keys."
+    missing = sorted(org.name for org in others if org.pk not in owned)
+    if missing:
+        errors["portfolio"] = f"Only an owner may give a key access to {', '.join(missing)}."
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic

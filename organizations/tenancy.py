@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from rest_framework import exceptions
 
 from .models import WRITE_ROLES, ApiKey, Organization, OrganizationMember
 
@@ -15,6 +16,9 @@ class Access:
     can_read: bool
     can_write: bool
     via: str  # "api_key" | "session"
+    # False when a portfolio key acts for its own organization only because none was named:
+    # it may read there, but a write must say where it goes.
+    chosen: bool = True
 
 
 def user_roles(user) -> dict:
@@ -67,19 +71,48 @@ def user_can_write(user, organization_id) -> bool:
 def resolve_access(request) -> Access | None:
     """The request's organization and rights; None when there is no organization to act for.
 
-    API keys act for their own organization. A staff session (browsable API) acts for the
-    organization named by the X-Organization header (a slug), else its first organization.
+    The X-Organization header (a slug) names the organization to act for. An API key acts
+    for its own organization, or for one of its portfolio's; a staff session (browsable API)
+    for one where the user has a role, else its first.
     """
     if hasattr(request, "_access"):
         return request._access
     access = None
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiKey):
-        access = Access(auth.organization, auth.can_read, auth.can_write, "api_key")
+        slug = getattr(request.user, "organization_slug", "") or request.headers.get(
+            ORGANIZATION_HEADER, ""
+        )
+        access = key_access(auth, slug.strip())
     elif getattr(request.user, "is_authenticated", False) and request.user.is_staff:
         access = _session_access(request)
     request._access = access
     return access
+
+
+def key_organizations(api_key: ApiKey) -> list[Organization]:
+    """The organizations a key acts for: its own first, then its portfolio's by name."""
+    cached = getattr(api_key, "_organizations", None)
+    if cached is None:
+        cached = [api_key.organization]
+        if api_key.is_portfolio:
+            cached += api_key.portfolio.exclude(pk=api_key.organization_id).order_by("name")
+        api_key._organizations = cached
+    return cached
+
+
+def key_access(api_key: ApiKey, slug: str = "") -> Access:
+    """What a key may do in the organization named by `slug` (none: its own). A slug outside
+    the key is refused, never quietly replaced by the key's own organization."""
+    read, write = api_key.can_read, api_key.can_write
+    if not slug:
+        return Access(api_key.organization, read, write, "api_key", chosen=not api_key.is_portfolio)
+    organization = next((o for o in key_organizations(api_key) if o.slug == slug), None)
+    if organization is None:
+        raise exceptions.PermissionDenied(
+            f"This API key does not act for the organization {slug!r} ({ORGANIZATION_HEADER})."
+        )
+    return Access(organization, read, write, "api_key")
 
 
 def _session_access(request) -> Access | None:

@@ -12,7 +12,7 @@ from core.api.errors import ExceptionHandler
 from core.api.parsers import JSONParser
 from core.errors import BatchValidationError
 from organizations.authentication import ApiKeyAuthentication
-from organizations.tenancy import request_organization, resolve_access
+from organizations.tenancy import key_organizations, resolve_access
 
 STATES = {"New": "new", "Pending": "pending", "Enrolled": "enrolled", "Canceled": "canceled",
           "Declined": "declined"}  # fmt: skip
@@ -88,5 +88,20 @@ class MewsView(APIView):
         return exception_handler
 
     @property
-    def organization(self):
-        return request_organization(self.request)
+    def organizations(self) -> list:
+        """The chains the AccessToken covers: one, or several for a portfolio token."""
+        return key_organizations(self.request.auth)
+
+    def chain(self, chain_id, *, write: bool):
+        """The organization a `ChainId` names; a portfolio token must name one to write, and
+        a chain outside the token is not found."""
+        if chain_id is None:
+            if write and self.request.auth.is_portfolio:
+                raise exceptions.ValidationError(
+                    {"ChainId": ["Required with a portfolio AccessToken."]}
+                )
+            return None if not write else self.request.auth.organization
+        found = next((org for org in self.organizations if org.pk == chain_id), None)
+        if found is None:
+            raise exceptions.NotFound(f"No chain {chain_id} for this AccessToken.")
+        return found

@@ -89,11 +89,11 @@ class Delete(Common):
     LoyaltyMembershipIds = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
 
 
-def shaped(rows: list[dict], organization_id) -> list[dict]:
+def shaped(memberships) -> list[dict]:
     return [
         {
             "Id": row["id"],
-            "ChainId": str(organization_id),
+            "ChainId": str(membership.organization_id),
             "State": THEIR_STATES[row["state"]],
             "ActivityState": "Active" if row["activity_state"] == "active" else "Deleted",
             "LoyaltyProgramId": row["program"],
@@ -105,7 +105,7 @@ def shaped(rows: list[dict], organization_id) -> list[dict]:
             "Url": row["url"] or None,
             "LoyaltyTierId": row["tier"],
         }
-        for row in rows
+        for membership, row in zip(memberships, membership_rows(memberships), strict=True)
     ]
 
 
@@ -119,15 +119,14 @@ class MembershipsView(MewsView):
                 raise serializers.ValidationError({key: [f"At most {LIMIT:,} items per call."]})
         body = self.body_class(data=request.data)
         body.is_valid(raise_exception=True)
-        chain = body.validated_data.get("ChainId")
-        if chain is not None and chain != self.organization.pk:
-            raise serializers.ValidationError({"ChainId": ["Not a chain of this AccessToken."]})
         return body.validated_data
 
+    def target(self, data):
+        """The organization a write goes to (see MewsView.chain)."""
+        return self.chain(data.get("ChainId"), write=True)
+
     def answer(self, memberships) -> Response:
-        return Response(
-            {"LoyaltyMemberships": shaped(membership_rows(memberships), self.organization.pk)}
-        )
+        return Response({"LoyaltyMemberships": shaped(memberships)})
 
 
 class GetAllView(MembershipsView):
@@ -136,10 +135,12 @@ class GetAllView(MembershipsView):
 
     def post(self, request):
         data = self.body(request)
-        rows = LoyaltyMembership.objects.filter(organization=self.organization)
-        chains = data.get("ChainIds")
-        if chains and self.organization.pk not in chains:
-            rows = rows.none()
+        chains = {org.pk for org in self.organizations}
+        if (narrowed := self.chain(data.get("ChainId"), write=False)) is not None:
+            chains = {narrowed.pk}
+        if data.get("ChainIds"):
+            chains &= set(data["ChainIds"])
+        rows = LoyaltyMembership.objects.filter(organization_id__in=chains)
         if data.get("LoyaltyMembershipIds"):
             rows = rows.filter(pk__in=data["LoyaltyMembershipIds"])
         if data.get("AccountIds"):
@@ -155,7 +156,7 @@ class GetAllView(MembershipsView):
         rows = rows.order_by("created_at", "id")
         if limitation.get("Cursor"):
             last = LoyaltyMembership.objects.filter(
-                organization=self.organization, pk=limitation["Cursor"]
+                organization_id__in=chains, pk=limitation["Cursor"]
             ).first()
             if last is not None:
                 rows = rows.filter(
@@ -164,7 +165,7 @@ class GetAllView(MembershipsView):
                 )
         page = list(rows[: limitation["Count"]])
         body = {
-            "LoyaltyMemberships": shaped(membership_rows(page), self.organization.pk),
+            "LoyaltyMemberships": shaped(page),
             "Cursor": str(page[-1].pk) if page else None,
         }
         return Response(body)
@@ -176,7 +177,7 @@ class AddView(MembershipsView):
     def post(self, request):
         data = self.body(request)
         created = services.add_memberships(
-            organization=self.organization,
+            organization=self.target(data),
             items=[
                 {
                     "program": item["LoyaltyProgramId"],
@@ -225,7 +226,7 @@ class UpdateView(MembershipsView):
             if update.get("State") is not None:
                 item["state"] = STATES[update["State"]]
             items.append(item)
-        changed = services.update_memberships(organization=self.organization, items=items)
+        changed = services.update_memberships(organization=self.target(data), items=items)
         return self.answer(changed)
 
 
@@ -236,6 +237,6 @@ class DeleteView(MembershipsView):
     def post(self, request):
         data = self.body(request)
         services.delete_memberships(
-            organization=self.organization, ids=list(data["LoyaltyMembershipIds"])
+            organization=self.target(data), ids=list(data["LoyaltyMembershipIds"])
         )
         return Response({})

@@ -18,23 +18,24 @@ from loyalty.api.serializers import structures as s
 from loyalty.models import Tier, TierStructure
 from organizations.authentication import ApiKeyAuthentication
 from organizations.permissions import HasOrganizationAccess
-from organizations.tenancy import request_organization
+from organizations.tenancy import key_organizations, request_organization
 
 RENAMED = {"program": "card_definition_id"}  # ours → theirs
 STATUSES = ("DRAFT", "ACTIVE", "INACTIVE", "DELETED")
 
 
 class AppTokenAuthentication(ApiKeyAuthentication):
-    """`X-App-Id: <organization slug>` with `X-App-Token: <api key>`; else Bearer."""
+    """`X-App-Id: <organization slug>` with `X-App-Token: <api key>`, the slug naming the
+    organization to act for (any of a portfolio key's); else Bearer (and X-Organization)."""
 
     def authenticate(self, request):
         app_id = request.headers.get("X-App-Id")
         token = request.headers.get("X-App-Token")
         if app_id is None and token is None:
             return super().authenticate(request)
-        client, api_key = self.authenticate_secret(token or "")
-        if api_key.organization.slug != app_id:
-            raise exceptions.AuthenticationFailed("X-App-Id is not this key's organization.")
+        client, api_key = self.authenticate_secret(token or "", organization_slug=app_id or "")
+        if app_id not in {org.slug for org in key_organizations(api_key)}:
+            raise exceptions.AuthenticationFailed("X-App-Id is not an organization of this key.")
         return client, api_key
 
 
