@@ -1,11 +1,27 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .tenancy import ORGANIZATION_HEADER, resolve_access
 
+ORGANIZATION_PARAMETER = OpenApiParameter(
+    name=ORGANIZATION_HEADER,
+    type=OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "The slug of the organization to act for. A key acts for its own organization; a "
+        "portfolio key for any of its organizations, and must name one to write (400 without "
+        "it). An organization outside the key or the staff user's roles is a 403."
+    ),
+)
+
 
 class HasOrganizationAccess(BasePermission):
     """Every API call acts for one organization; writes need the write scope or an editor role."""
+
+    openapi_parameters = (ORGANIZATION_PARAMETER,)
 
     def has_permission(self, request, view) -> bool:
         if not getattr(request.user, "is_authenticated", False):

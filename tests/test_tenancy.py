@@ -12,7 +12,8 @@ from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from config.api_urls import router
-from tests.factories import FACTORIES
+from tests.conftest import client_for
+from tests.factories import FACTORIES, ApiKeyFactory, OrganizationFactory
 
 REGISTRY = [pytest.param(p, v, b, id=p) for p, v, b in router.registry]
 TIERS = [
@@ -87,6 +88,19 @@ LIST_WRITES = {
         {400},
     ),
 }
+
+
+@pytest.fixture(params=["other key", "portfolio key"])
+def other_api(request, other_organization):
+    """Another organization's key; or a portfolio key for two other organizations, acting for
+    its second one (X-Organization): a key for B+C never reaches A."""
+    if request.param == "other key":
+        return client_for(ApiKeyFactory(organization=other_organization))
+    third = OrganizationFactory(name="Third Cafe", slug="third")
+    key = ApiKeyFactory(organization=other_organization, portfolio=[third])
+    client = client_for(key)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key.secret}", HTTP_X_ORGANIZATION="third")
+    return client
 
 
 def _routes(viewset, basename):

@@ -215,6 +215,9 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         parameters = super().get_override_parameters()
         if getattr(self.view, "action", None) in getattr(self.view, "idempotent_actions", ()):
             parameters = [*parameters, IDEMPOTENCY_KEY_PARAMETER]
+        # headers a permission reads (e.g. the organization to act for) are the view's too
+        for permission in self.view.get_permissions():
+            parameters = [*parameters, *getattr(permission, "openapi_parameters", ())]
         return parameters
 
 

@@ -210,3 +210,18 @@ def test_mews_portfolio_token_lists_every_chain_and_writes_name_one(chains, port
     ids = [str(in_b.pk)]
     assert mews(client, "delete", token, LoyaltyMembershipIds=ids).status_code == 400
     assert mews(client, "delete", token, ChainId=str(b.pk), LoyaltyMembershipIds=ids).json() == {}
+
+
+def test_talon_one_dialect_takes_the_same_header(chains, portfolio_key, client):
+    b = chains[1]
+    url = "/compat/talon-one/v2/customer_profiles/ada"
+    auth = {"HTTP_AUTHORIZATION": f"ApiKey-v1 {portfolio_key.secret}"}
+    body = {"attributes": {"Name": "Ada"}}
+    refused = client.put(url, body, content_type="application/json", **auth)
+    assert refused.status_code == 400, refused.content
+    assert "X-Organization" in refused.json()["errors"][0]["details"]
+    done = client.put(
+        url, body, content_type="application/json", HTTP_X_ORGANIZATION=b.slug, **auth
+    )
+    assert done.status_code == 200, done.content
+    assert CustomerProfile.objects.get(integration_id="ada").organization == b
