@@ -239,6 +239,10 @@ class SyncSource(TenantModel):
     last_synced_at = models.DateTimeField(null=True, blank=True)
     is_primary = models.BooleanField(default=False)
     archived = models.BooleanField(default=False)
+    created_by = _staff_user()
+    created_by_key = _api_key()
+    updated_by = _staff_user()
+    updated_by_key = _api_key()
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 

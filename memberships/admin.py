@@ -60,8 +60,7 @@ class LoyaltyMembershipAdmin(TenantAdmin):
     search_fields = ("=profile__integration_id", "profile__email", "code")
     list_select_related = ("profile", "program")
     actions = (soft_delete,)
-    readonly_fields = [f.name for f in LoyaltyMembership._meta.fields if f.name != "tier"]
-    exclude = ("tier",)
+    readonly_fields = [*(f.name for f in LoyaltyMembership._meta.fields), "engine_tier"]
 
     def get_queryset(self, request):
         tiers = Tier.objects.filter(pk=OuterRef("engine_tier_id")).values("name")[:1]

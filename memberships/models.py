@@ -34,9 +34,6 @@ class LoyaltyMembership(TenantModel):
     )
     expiration_date = models.DateTimeField(null=True, blank=True)
     url = models.URLField(max_length=500, blank=True)
-    tier = models.ForeignKey(
-        "loyalty.Tier", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.NEW)
     deleted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -62,9 +62,9 @@ def customer_inventory(*, profile, sections: set[str]) -> dict:
         ]  # fmt: skip
     if "memberships" in sections:
         result["memberships"] = list(
-            LoyaltyMembership.objects.filter(profile=profile, deleted_at__isnull=True).values(
-                "id", "program_id", "code", "is_primary", "state", "tier_id", "expiration_date"
-            )
+            LoyaltyMembership.objects.filter(profile=profile, deleted_at__isnull=True)
+            .annotate(tier_id=engine_tier())
+            .values("id", "program_id", "code", "is_primary", "state", "tier_id", "expiration_date")
         )
     return result
 

@@ -293,7 +293,12 @@ class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
                 formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
             elif formset.model is SyncSource:
                 for sync_form in formset.forms:
-                    sync_form.instance.organization_id = form.instance.organization_id
+                    source = sync_form.instance
+                    source.organization_id = form.instance.organization_id
+                    if sync_form.has_changed():
+                        if source._state.adding:
+                            source.created_by = request.user
+                        source.updated_by, source.updated_by_key = request.user, None
                 formset.save()
             else:  # the read-only refresh log
                 formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []

@@ -55,6 +55,9 @@ class AudienceRuleSerializer(ModelSerializer):
 
 
 class SyncSourceSerializer(ModelSerializer):
+    created_by = serializers.SerializerMethodField(help_text="The staff user or API key.")
+    updated_by = serializers.SerializerMethodField(help_text="The staff user or API key.")
+
     class Meta:
         model = SyncSource
         fields = (
@@ -66,8 +69,16 @@ class SyncSourceSerializer(ModelSerializer):
             "last_synced_at",
             "is_primary",
             "archived",
+            "created_by",
+            "updated_by",
         )
         read_only_fields = fields
+
+    def get_created_by(self, source) -> str | None:
+        return actor_name(source.created_by, source.created_by_key)
+
+    def get_updated_by(self, source) -> str | None:
+        return actor_name(source.updated_by, source.updated_by_key)
 
 
 class AudienceSerializer(ModelSerializer):

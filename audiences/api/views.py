@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 from audiences import groups, imports, selectors, services, uploads
 from audiences.filters import AudienceFilter, AudienceImportFilter
 from audiences.models import Audience, AudienceGroup, AudienceImport
+from audiences.selectors import ACTORS, sync_sources_with_actors
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.schema import counts_response
@@ -72,9 +73,9 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
     rules change; `rule` members follow the rules at every refresh."""
 
     batch_actions = frozenset({"members", "imports", "customer_attributes"})
-    queryset = Audience.objects.select_related(
-        "group", "created_by", "created_by_key", "updated_by", "updated_by_key"
-    ).prefetch_related("rules", "sync_sources")
+    queryset = Audience.objects.select_related("group", *ACTORS).prefetch_related(
+        "rules", sync_sources_with_actors()
+    )
     serializer_class = s.AudienceSerializer
     filterset_class = AudienceFilter
     ordering_fields = ("created_at", "name")

@@ -26,7 +26,7 @@ def sync_source(source) -> dict:
     return {
         "archived": source.archived,
         "createdAt": source.created_at,
-        "createdBy": None,
+        "createdBy": actor_name(source.created_by, source.created_by_key),
         "id": str(source.pk),
         "organizationId": str(source.organization_id),
         "syncSource": source.vendor,
@@ -35,7 +35,7 @@ def sync_source(source) -> dict:
         "sourceData": source.source_data,
         "syncStatus": source.sync_status,
         "updatedAt": source.updated_at,
-        "updatedBy": None,
+        "updatedBy": actor_name(source.updated_by, source.updated_by_key),
     }
 
 

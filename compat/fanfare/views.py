@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from audiences import services
 from audiences.models import Audience, AudienceImport
+from audiences.selectors import ACTORS, sync_sources_with_actors
 from core.api.parsers import JSONParser
 from organizations.tenancy import request_actor, request_organization
 
@@ -57,10 +58,10 @@ class LoyaltyTiersView(APIView):
         )
         audiences = (
             Audience.objects.filter(pk__in=[a.pk for a in created])
-            .select_related("group", "created_by", "created_by_key", "updated_by", "updated_by_key")
+            .select_related("group", *ACTORS)
             .prefetch_related(
                 "rules",
-                "sync_sources",
+                sync_sources_with_actors(),
                 Prefetch(
                     "imports",
                     queryset=AudienceImport.objects.select_related("created_by", "created_by_key"),

@@ -225,6 +225,36 @@ def test_sync_sources_are_saved_inline_in_the_audiences_organization(editor, org
     source = SyncSource.objects.get()
     assert (source.vendor, source.external_id, source.is_primary) == ("braze", "seg-42", True)
     assert source.organization_id == organization.pk
+    assert source.created_by == source.updated_by == editor.user
+
+
+def test_a_sync_source_shows_who_made_and_changed_it(editor, organization, staff_user_factory, api):
+    from audiences.models import SyncSource
+
+    sources = {
+        "sync_sources-TOTAL_FORMS": "1",
+        "sync_sources-0-vendor": "braze",
+        "sync_sources-0-external_id": "seg-42",
+        "sync_sources-0-sync_status": "PENDING",
+    }
+    editor.post(f"{AUDIENCES}add/", audience_form(organization, [], **sources))
+    source = SyncSource.objects.get()
+    second = staff_user_factory(organization, role=Role.EDITOR, username="second")
+    editor.force_login(second)
+    changed = editor.post(
+        f"{AUDIENCES}{source.audience_id}/change/",
+        audience_form(
+            organization,
+            [],
+            **{**sources, "sync_sources-INITIAL_FORMS": "1", "sync_sources-0-id": str(source.pk),
+               "sync_sources-0-audience": str(source.audience_id),
+               "sync_sources-0-sync_status": "SYNCED"},
+        ),
+    )  # fmt: skip
+    assert changed.status_code == 302, changed.content.decode()[:2000]
+    [shown] = api.get(f"/api/v1/audiences/{source.audience_id}").json()["sync_sources"]
+    assert shown["sync_status"] == "SYNCED"
+    assert (shown["created_by"], shown["updated_by"]) == (editor.user.username, "second")
 
 
 def test_a_csv_over_the_row_limit_is_refused_on_the_upload_form(

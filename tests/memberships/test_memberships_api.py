@@ -149,6 +149,9 @@ def test_the_tier_is_the_tier_engines_and_cannot_be_written(api, program, people
     assert row["tier"] == str(gold.pk) and row["points"] == 150  # the engine's, the ledger's
     update = {"memberships": [{"id": row["id"], "tier": str(gold.pk)}]}
     assert api.post(f"{URL}/batch-update", update, format="json").status_code == 400
+    # the customer's data export says the same tier
+    [exported] = api.get("/api/v1/customer-data/p0").json()["loyalty_memberships"]
+    assert exported["tier_id"] == str(gold.pk)
 
 
 def test_soft_delete_and_activity_state_filter(api, program, people):

@@ -124,11 +124,9 @@ def changelist_queries(client, url: str) -> int:
 
 
 def _memberships(organization, count):
-    for _ in range(count):  # each with its own program, profile and tier
+    for _ in range(count):  # each with its own program (and tier ladder) and profile
         tier = TierFactory(organization=organization)
-        LoyaltyMembershipFactory(
-            organization=organization, program=tier.structure.program, tier=tier
-        )
+        LoyaltyMembershipFactory(organization=organization, program=tier.structure.program)
 
 
 def _groups(organization, count):
