@@ -1,5 +1,6 @@
-"""Ladders of ranges (loyalty tiers, tier-range audiences): unique orders, well-formed and
-non-overlapping inclusive ranges, with messages that name the other rung."""
+"""Ladders of ranges (loyalty tiers, tier-range audiences): unique orders that rise with the
+ranges, well-formed and non-overlapping inclusive ranges, with messages that name the other
+rung."""
 
 import itertools
 from dataclasses import dataclass
@@ -43,10 +44,16 @@ def ladder_errors(
         by_order[rung.order] = rung
     valid = sorted(by_order.values(), key=lambda r: r.low)
     for lower, upper in itertools.pairwise(valid):
+        index = rungs.index(upper) + 1
         if lower.high is None or lower.high >= upper.low:
-            index = rungs.index(upper) + 1
             errors.append(
                 f"{noun} {index} (“{upper.name}”): range {range_label(upper.low, upper.high)} "
                 f"overlaps {_label(lower)}."
+            )
+        elif None not in (lower.order, upper.order) and upper.order <= lower.order:
+            # the ladder reads one way: a higher range is a higher order
+            errors.append(
+                f"{noun} {index} (“{upper.name}”): order {upper.order} must be above the "
+                f"order of {_label(lower)}, whose range is lower."
             )
     return errors

@@ -69,6 +69,17 @@ def test_overlap_is_shown_on_the_form_naming_the_other_tier(editor, program):
     assert not TierStructure.objects.exists()
 
 
+def test_an_order_against_the_ranges_is_a_form_error(editor, program):
+    tiers = [
+        {"name": "Bronze", "order": 206, "min_points": 0, "max_points": 199},
+        {"name": "Gold", "order": 3, "min_points": 600, "max_points": None},
+    ]
+    response = editor.post(f"{STRUCTURES}add/", structure_form(program, tiers))
+    assert response.status_code == 200
+    assert "order 3 must be above the order of “Bronze”" in response.content.decode()
+    assert not TierStructure.objects.exists()
+
+
 def test_settings_errors_are_shown_on_their_field(editor, program):
     data = structure_form(
         program, BRONZE_SILVER_GOLD, expiration_type="CALENDAR", calendar_dates="31/2"

@@ -202,6 +202,13 @@ def test_invalid_structure_settings_get_a_400_naming_the_field(
             ],
             "order 1 is already used by “A”",
         ),
+        (  # the order must rise with the ranges: Bronze cannot sit above Gold
+            [
+                {"name": "Bronze", "order": 206, "min_points": 0, "max_points": 199},
+                {"name": "Gold", "order": 3, "min_points": 600, "max_points": None},
+            ],
+            "Tier 2 (“Gold”): order 3 must be above the order of “Bronze” (order 206, 0 to 199)",
+        ),
         (
             [{"name": "A", "order": 1, "min_points": 50, "max_points": 10}],
             "max_points must not be below min_points",
