@@ -1,6 +1,7 @@
 """Audiences, their members and refreshes; tier-range audiences; bulk customer audiences."""
 
 from django.db import transaction
+from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -9,13 +10,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from audiences import groups, imports, selectors, services, uploads
+from audiences import exports, groups, imports, selectors, services, uploads
 from audiences.filters import AudienceFilter, AudienceImportFilter
 from audiences.models import Audience, AudienceGroup, AudienceImport
 from audiences.selectors import ACTORS, sync_sources_with_actors
+from core.api.csv import csv_action
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.schema import counts_response
+from core.csv_export import csv_response
 from core.errors import BatchValidationError
 from organizations.api.viewsets import TenantViewSet
 from organizations.tenancy import request_actor
@@ -231,6 +234,16 @@ class AudienceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVi
             )
         except BatchValidationError as exc:
             raise ValidationError(exc.as_detail("integration_ids")) from exc
+
+    @csv_action(detail=True, url_path="members.csv", summary="Download the members as CSV")
+    def members_csv(self, request, pk=None):
+        audience = self.get_object()
+        return csv_response(
+            exports.audience_members(
+                Audience.objects.filter(pk=audience.pk),
+                filename=f"{slugify(audience.name) or 'audience'}-members.csv",
+            )
+        )
 
     @extend_schema(
         request={"multipart/form-data": s.ImportUploadSerializer},

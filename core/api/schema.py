@@ -137,9 +137,13 @@ class AutoSchema(StandardizedErrorsAutoSchema):
         return super()._get_paginator()
 
     def get_filter_backends(self):
-        """Filters are documented where they apply: the `list` action (a detail action that
-        answers a list, such as `…/members`, does not take the list's filters)."""
-        if getattr(self.view, "action", None) != "list":
+        """Filters are documented where they apply: the `list` action and the view's
+        `filtered_actions` (a detail action that answers a list, such as `…/members`, does
+        not take the list's filters)."""
+        action = getattr(self.view, "action", None)
+        if action in getattr(self.view, "filtered_actions", ()):
+            return list(getattr(self.view, "filter_backends", []))  # e.g. a CSV of the list
+        if action != "list":
             return []
         return super().get_filter_backends()
 

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
+from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
@@ -10,14 +11,16 @@ from rest_framework.fields import DateTimeField
 from rest_framework.response import Response
 
 from core.api.batch import validate_batch
+from core.api.csv import csv_action
 from core.api.errors import reject_oversized_batch
 from core.api.pagination import CreatedCursorPagination
 from core.api.schema import counts_response
+from core.csv_export import csv_response
 from core.errors import BatchValidationError
 from customers.api.serializers import CustomerProfileSerializer
 from customers.models import CustomerProfile
 from loyalty.models import PointsAccount
-from memberships import selectors, services
+from memberships import exports, selectors, services
 from memberships.filters import LoyaltyMembershipFilter
 from memberships.models import LoyaltyMembership, MembersGroup
 from memberships.selectors import engine_tier, engine_tiers
@@ -100,6 +103,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     pagination_class = LimitPagination
     ordering_fields = ("created_at", "updated_at")
     idempotent_actions = frozenset({"create", "batch_add"})
+    filtered_actions = frozenset({"export_csv"})
     documented_error_statuses = {
         "batch_add": ("413",),
         "batch_update": ("413",),
@@ -158,6 +162,16 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         )
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(s.LoyaltyMembershipSerializer(page, many=True).data)
+
+    @csv_action(
+        detail=False,
+        url_path="export.csv",
+        summary="Download memberships as CSV (the list's filters)",
+        filtered=True,
+    )
+    def export_csv(self, request):
+        rows = self.filter_queryset(LoyaltyMembership.objects.for_organization(self.organization))
+        return csv_response(exports.memberships(rows, filename="memberships.csv"))
 
     @extend_schema(request=s.BatchAddSerializer, responses={201: s.MembershipBatchResultSerializer})
     @action(detail=False, methods=["post"], url_path="batch-add")
@@ -288,6 +302,16 @@ class MembersGroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tena
             else services.remove_group_members
         )
         return Response(call(group=group, **data.validated_data))
+
+    @csv_action(detail=True, url_path="members.csv", summary="Download the members as CSV")
+    def members_csv(self, request, pk=None):
+        group = self.get_object()
+        return csv_response(
+            exports.group_members(
+                MembersGroup.objects.filter(pk=group.pk),
+                filename=f"{slugify(group.name) or 'group'}-members.csv",
+            )
+        )
 
 
 INVENTORY_SECTIONS = ("profile", "loyalty", "audiences", "groups", "memberships")

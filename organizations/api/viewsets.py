@@ -33,6 +33,8 @@ class TenantViewSet(viewsets.GenericViewSet):
     """
 
     idempotent_actions: frozenset[str] = frozenset({"create", "update"})
+    # actions besides `list` that take the list's filters (e.g. a CSV download of it)
+    filtered_actions: frozenset[str] = frozenset()
     # action name -> extra error statuses to document in the OpenAPI schema ("409", "413").
     documented_error_statuses: dict[str, tuple[str, ...]] = {}
 
@@ -73,7 +75,7 @@ class TenantViewSet(viewsets.GenericViewSet):
         return queryset
 
     def filter_queryset(self, queryset):
-        if self.action != "list":
+        if self.action != "list" and self.action not in self.filtered_actions:
             return queryset
         return self.filter_list(super().filter_queryset(queryset))
 

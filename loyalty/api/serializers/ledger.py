@@ -126,6 +126,15 @@ class TransactionsQuerySerializer(QuerySerializer):
     subledger_id = subledger_ids()
 
 
+class LedgerExportQuerySerializer(QuerySerializer):
+    kind = serializers.ChoiceField(choices=PointsTransaction.Kind.choices, required=False)
+    start_date = serializers.DateTimeField(required=False)
+    end_date = serializers.DateTimeField(required=False)
+    profile = serializers.CharField(
+        required=False, max_length=255, help_text="Only this customer's (integration id)."
+    )
+
+
 class TierChangeSerializer(ModelSerializer):
     from_tier = serializers.CharField(source="from_tier_name", allow_null=True)
     to_tier = serializers.CharField(source="to_tier_name", allow_null=True)

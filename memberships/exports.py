@@ -1,0 +1,61 @@
+"""CSV exports of member groups' members and of loyalty memberships, streamed
+(core.csv_export)."""
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from core.csv_export import CHUNK_ROWS, CsvExport
+from loyalty.models import PointsAccount, Tier
+
+from .models import MembersGroupMember
+from .selectors import engine_tier
+
+GROUP_MEMBER_COLUMNS = {
+    "group": "group__name",
+    "integration_id": "profile__integration_id",
+    "email": "profile__email",
+    "msisdn": "profile__msisdn",
+    "first_name": "profile__first_name",
+    "last_name": "profile__last_name",
+    "added_at": "added_at",
+}
+MEMBERSHIP_COLUMNS = {
+    "id": "id",
+    "program": "program__name",
+    "integration_id": "profile__integration_id",
+    "code": "code",
+    "is_primary": "is_primary",
+    "state": "state",
+    "points": "export_points",
+    "tier": "export_tier",
+    "expiration_date": "expiration_date",
+    "deleted_at": "deleted_at",
+    "created_at": "created_at",
+}
+
+
+def group_members(groups: QuerySet, *, filename: str) -> CsvExport:
+    rows = (
+        MembersGroupMember.objects.filter(group__in=groups)
+        .order_by("group_id", "added_at", "id")
+        .values_list(*GROUP_MEMBER_COLUMNS.values())
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+    return CsvExport(filename, tuple(GROUP_MEMBER_COLUMNS), rows)
+
+
+def memberships(queryset: QuerySet, *, filename: str) -> CsvExport:
+    """Memberships as the API shows them: points from the ledger (else the stored points) and
+    the tier engine's tier, by name."""
+    ledger = PointsAccount.objects.filter(
+        program_id=OuterRef("program_id"), profile_id=OuterRef("profile_id"), subledger_id=""
+    ).values("active_points")[:1]
+    tier = Tier.objects.filter(pk=OuterRef("export_tier_id")).values("name")[:1]
+    rows = (
+        queryset.annotate(export_tier_id=engine_tier())
+        .annotate(export_points=Coalesce(Subquery(ledger), F("points")), export_tier=Subquery(tier))
+        .order_by("created_at", "id")
+        .values_list(*MEMBERSHIP_COLUMNS.values())
+        .iterator(chunk_size=CHUNK_ROWS)
+    )
+    return CsvExport(filename, tuple(MEMBERSHIP_COLUMNS), rows)
