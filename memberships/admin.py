@@ -10,13 +10,14 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from core.admin_csv import CsvDownloadMixin
 from core.errors import BatchValidationError, ConflictError
 from loyalty.models import Tier
 from organizations.admin_base import ReadOnlyTenantAdmin, ScopedRelatedListFilter, TenantAdmin
 from organizations.models import Organization
 from organizations.tenancy import user_can_write
 
-from . import services
+from . import exports, services
 from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
 from .selectors import engine_tier
 
@@ -40,8 +41,13 @@ def soft_delete(modeladmin, request, queryset):
 
 
 @admin.register(LoyaltyMembership)
-class LoyaltyMembershipAdmin(TenantAdmin):
+class LoyaltyMembershipAdmin(CsvDownloadMixin, TenantAdmin):
     """Memberships are written through the API (batch endpoints); here staff look them up."""
+
+    def csv_export(self, request, queryset):
+        return exports.memberships(
+            queryset.order_by("created_at", "id"), filename="memberships.csv"
+        )
 
     list_display = (
         "profile",
@@ -100,7 +106,12 @@ class PasteIdentifiersForm(forms.Form):
 
 
 @admin.register(MembersGroup)
-class MembersGroupAdmin(TenantAdmin):
+class MembersGroupAdmin(CsvDownloadMixin, TenantAdmin):
+    csv_button_label = "Download members CSV"
+
+    def csv_export(self, request, queryset):
+        return exports.group_members(queryset, filename="group-members.csv")
+
     list_display = ("name", "type", "automatic", "system", "members_count", "audience")
     list_select_related = ("audience",)  # nullable: select_related() alone would skip it
     list_filter = ("automatic", "system")

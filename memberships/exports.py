@@ -54,7 +54,7 @@ def memberships(queryset: QuerySet, *, filename: str) -> CsvExport:
     rows = (
         queryset.annotate(export_tier_id=engine_tier())
         .annotate(export_points=Coalesce(Subquery(ledger), F("points")), export_tier=Subquery(tier))
-        .order_by("created_at", "id")
+        .order_by(*(queryset.query.order_by or ("created_at", "id")))  # the list's ordering
         .values_list(*MEMBERSHIP_COLUMNS.values())
         .iterator(chunk_size=CHUNK_ROWS)
     )

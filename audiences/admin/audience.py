@@ -12,9 +12,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from audiences import imports, selectors, services
+from audiences import exports, imports, selectors, services
 from audiences.models import Audience, AudienceRefresh, AudienceRule, SyncSource
 from audiences.rules import OPERATORS, compile_rules
+from core.admin_csv import CsvDownloadMixin
 from core.errors import ConflictError, PayloadTooLargeError
 from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, TenantInlinePermissions
 from organizations.tenancy import Actor, user_can_write
@@ -113,7 +114,12 @@ def refresh_now(modeladmin, request, queryset):
 
 
 @admin.register(Audience)
-class AudienceAdmin(ExtraViewsMixin, TenantAdmin):
+class AudienceAdmin(CsvDownloadMixin, ExtraViewsMixin, TenantAdmin):
+    csv_button_label = "Download members CSV"
+
+    def csv_export(self, request, queryset):
+        return exports.audience_members(queryset, filename="audience-members.csv")
+
     list_display = (
         "name",
         "group",

@@ -3,13 +3,18 @@ points page)."""
 
 from django.contrib import admin
 
+from core.admin_csv import CsvDownloadMixin
+from loyalty import exports
 from loyalty.models import PointsTransaction
 from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin
 
 
 @admin.register(PointsTransaction)
-class PointsTransactionAdmin(TenantAdmin):
+class PointsTransactionAdmin(CsvDownloadMixin, TenantAdmin):
     """The ledger, read-only: corrections are new transactions (program page)."""
+
+    def csv_export(self, request, queryset):
+        return exports.transactions(queryset, filename="ledger.csv")
 
     list_display = ("created_at", "program", "owner", "subledger", "amount", "kind", "reason")
     list_filter = ("kind", ("program", ScopedRelatedListFilter))
