@@ -5,10 +5,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core.views import api_not_found, healthz
 
-admin.site.site_header = "Loyalty back-office"
-admin.site.site_title = "Loyalty back-office"
-admin.site.index_title = "Programs, audiences and customers"
-
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),

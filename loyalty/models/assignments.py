@@ -72,5 +72,7 @@ class TierChange(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["account", "created_at", "id"], name="tierchange_account_idx")
+            models.Index(fields=["account", "created_at", "id"], name="tierchange_account_idx"),
+            # the dashboard's "tier changes in the last 7 days"
+            models.Index(fields=["organization", "created_at"], name="tierchange_org_created_idx"),
         ]

@@ -16,6 +16,7 @@ LAYERS = [
     "audiences",
     "memberships",
     "campaigns",
+    "dashboard",
 ]
 
 
