@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loyalty', '0005_numbers'),
-        ('organizations', '0004_api_key_portfolio'),
+        ("loyalty", "0005_numbers"),
+        ("organizations", "0004_api_key_portfolio"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='tierchange',
-            index=models.Index(fields=['organization', 'created_at'], name='tierchange_org_created_idx'),
+            model_name="tierchange",
+            index=models.Index(
+                fields=["organization", "created_at"], name="tierchange_org_created_idx"
+            ),
         ),
     ]
