@@ -300,6 +300,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "audiences.tasks.delete_old_import_files",
         "schedule": 60 * 60,
     },
+    # the ledger per closed day, for the dashboard's 90-day chart (loyalty.rollups)
+    "roll-up-points": {"task": "loyalty.tasks.roll_up_points", "schedule": 15 * 60},
 }
 # Long work (audience imports and refreshes) stamps a heartbeat every quarter of this while it
 # runs; work whose heartbeat is older is taken as stopped (worker killed) and resumed by beat.

@@ -4,11 +4,11 @@ columns (`bench/dashboard.py` times the page at 1M ledger rows)."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from audiences.models import Audience, AudienceImport, AudienceRefresh
+from loyalty import rollups
 from loyalty.models import PointsTransaction, Tier, TierChange, TierStructure
 
 POINTS_DAYS = 90
@@ -44,44 +44,10 @@ def members_per_tier(organization) -> list[ProgramTiers]:
     return list(programs.values())
 
 
-@dataclass
-class PointsDay:
-    day: dt.date
-    issued: int
-    redeemed: int
-    expired: int
-
-
-def points_per_day(organization, *, days: int = POINTS_DAYS, today=None) -> list[PointsDay]:
-    """Points issued (every positive transaction), redeemed and expired per day (UTC) over the
-    last `days` days, today included; days without a transaction are zeros."""
-    today = today or timezone.now().date()
-    start = today - dt.timedelta(days=days - 1)
-    since = dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC)
-    zero = IntegerField()
-    rows = (
-        PointsTransaction.objects.filter(organization=organization, created_at__gte=since)
-        .annotate(day=TruncDate("created_at", tzinfo=dt.UTC))
-        .values("day")
-        .annotate(
-            issued=Coalesce(Sum("amount", filter=Q(amount__gt=0)), 0, output_field=zero),
-            redeemed=Coalesce(
-                Sum("amount", filter=Q(amount__lt=0, kind=Kind.REDEEM)), 0, output_field=zero
-            ),
-            expired=Coalesce(
-                Sum("amount", filter=Q(amount__lt=0, kind=Kind.EXPIRATION)), 0, output_field=zero
-            ),
-        )
-    )
-    by_day = {row["day"]: row for row in rows}
-    result = []
-    for offset in range(days):
-        day = start + dt.timedelta(days=offset)
-        row = by_day.get(day, {})
-        result.append(
-            PointsDay(day, row.get("issued", 0), -row.get("redeemed", 0), -row.get("expired", 0))
-        )
-    return result
+def points_per_day(organization, *, days: int = POINTS_DAYS, today=None) -> list:
+    """Points issued, redeemed and expired per UTC day: the closed days' sums and today's
+    transactions (loyalty.rollups), two queries whatever the ledger's size."""
+    return rollups.points_per_day(organization, days=days, today=today)
 
 
 def largest_audiences(organization, *, limit: int = TOP_AUDIENCES, now=None) -> list[Audience]:

@@ -10,7 +10,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
-from . import ledger, tiering
+from . import ledger, rollups, tiering
 from .models import LoyaltyProgram, TierStructure
 
 SETTLE_BATCH = 500
@@ -56,3 +56,9 @@ def recompute_program_tiers_task(
     if program is None:
         return 0
     return tiering.recompute_program_tiers(program=program, now=_clock(now), everyone=everyone)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def roll_up_points() -> int:
+    """Sum every organization's closed ledger days (loyalty.rollups); idempotent."""
+    return rollups.roll_up_all()

@@ -3,7 +3,13 @@ one module each; this package is their one import path (`from loyalty.models imp
 
 from .assignments import TierAssignment, TierChange
 from .base import MAX_DAYS, listing_index, validate_timezone
-from .ledger import PointsAccount, PointsAllocation, PointsLot, PointsTransaction
+from .ledger import (
+    PointsAccount,
+    PointsAllocation,
+    PointsDailyTotal,
+    PointsLot,
+    PointsTransaction,
+)
 from .programs import LoyaltyCard, LoyaltyProgram
 from .tiers import PeriodUnit, Tier, TierStructure
 
@@ -14,6 +20,7 @@ __all__ = [
     "PeriodUnit",
     "PointsAccount",
     "PointsAllocation",
+    "PointsDailyTotal",
     "PointsLot",
     "PointsTransaction",
     "Tier",

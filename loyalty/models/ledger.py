@@ -184,3 +184,27 @@ class PointsAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount:,} points of lot {self.lot_id}"
+
+
+class PointsDailyTotal(models.Model):
+    """An organization's ledger summed per UTC day (loyalty.rollups): points issued (every
+    positive transaction), redeemed and expired. Kept for closed days by a beat task, so a
+    90-day chart reads 90 rows instead of every transaction."""
+
+    id = models.BigAutoField(primary_key=True)
+    organization = models.ForeignKey(
+        "organizations.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    issued = models.BigIntegerField(default=0)
+    redeemed = models.BigIntegerField(default=0)
+    expired = models.BigIntegerField(default=0)
+    computed_at = models.DateTimeField(default=dj_timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "day"], name="uniq_points_daily")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.issued:,} issued, {self.redeemed:,} redeemed"
