@@ -114,6 +114,17 @@ class ModelSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return super().build_standard_field(field_name, model_field)
 
 
+def query_data(request, *list_params) -> dict:
+    """The query string as a QuerySerializer's data: `list_params` as lists, the others
+    single. (Given the QueryDict itself, DRF would skip an empty `?start_date=` instead of
+    refusing it.)"""
+    data = {key: request.query_params.get(key) for key in request.query_params}
+    for key in list_params:
+        if key in request.query_params:
+            data[key] = request.query_params.getlist(key)
+    return data
+
+
 class QuerySerializer(Serializer):
     """Query parameters of one operation, both their schema (`extend_schema(parameters=[...])`)
     and their validation. Unknown parameters are `core.api.contract`'s to refuse: pagination's

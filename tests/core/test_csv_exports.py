@@ -121,6 +121,8 @@ def test_ledger_download_with_filters(api, other_api, organization):
     assert kinds == {rows[2]["kind"]}
     bad = api.get(url, {"kind": "nope"})
     assert bad.status_code == 400 and bad.json()["errors"][0]["attr"] == "kind"
+    empty = api.get(url, {"start_date": ""})  # as the contract run sent it
+    assert empty.status_code == 400 and empty.json()["errors"][0]["attr"] == "start_date"
     assert other_api.get(url).status_code == 404
 
 

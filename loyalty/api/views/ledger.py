@@ -15,6 +15,7 @@ from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api.serializers import query_data
 from loyalty import ledger, owners, selectors
 from loyalty.api.serializers import ledger as s
 from loyalty.models import TierChange
@@ -35,15 +36,6 @@ DEDUCT_DESCRIPTION = (
 )
 
 
-def _query(request, *list_params) -> dict:
-    """The query string as a serializer's data: `list_params` as lists, the others single."""
-    data = {key: request.query_params.get(key) for key in request.query_params}
-    for key in list_params:
-        if key in request.query_params:
-            data[key] = request.query_params.getlist(key)
-    return data
-
-
 def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
     """The ledger viewset of `mount`: its routes are `mount.path(…)`."""
     name, path = mount.action_name, mount.path
@@ -58,7 +50,7 @@ def ledger_viewset(mount: OwnerMount) -> type[ProgramOwnerViewSet]:
             schema = DeprecatedMountSchema()
 
         def _params(self, serializer_class):
-            query = serializer_class(data=_query(self.request, "subledger_id"))
+            query = serializer_class(data=query_data(self.request, "subledger_id"))
             query.is_valid(raise_exception=True)
             return query.validated_data
 

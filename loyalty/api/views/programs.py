@@ -5,6 +5,7 @@ from rest_framework import mixins, status
 from rest_framework.response import Response
 
 from core.api.csv import csv_action
+from core.api.serializers import query_data
 from core.csv_export import csv_response
 from customers.models import CustomerProfile
 from loyalty import exports, selectors, services
@@ -51,7 +52,7 @@ class LoyaltyProgramViewSet(
     )
     def transactions_csv(self, request, pk=None):
         program = self.get_object()
-        query = LedgerExportQuerySerializer(data=request.query_params)
+        query = LedgerExportQuerySerializer(data=query_data(request))
         query.is_valid(raise_exception=True)
         params = query.validated_data
         accounts = PointsAccount.objects.filter(program=program)
