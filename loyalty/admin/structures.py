@@ -74,6 +74,12 @@ class TierStructureAdmin(TenantAdmin):
         _status_action(TierStructure.Status.INACTIVE, "Deactivate selected tier structures"),
         _status_action(TierStructure.Status.DELETED, "Delete selected tier structures (soft)"),
     )
+
+    class Media:
+        # the ladder drawn above the tiers as they are typed, overlaps and gaps marked
+        js = ("loyalty/tier_ladder.js",)
+        css = {"all": ("loyalty/tier_ladder.css",)}
+
     fieldsets = (
         (None, {"fields": ("organization", "program", "name", "type", "status", "metadata")}),
         ("Tier ladder", {"fields": ("tier_ladder", "dry_run_preview")}),

@@ -38,3 +38,20 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+SCREENSHOTS = os.path.join(os.environ.get("TEST_OUTPUT_DIR", "var/test-output"), "screenshots")
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, step): a full-page PNG of the page at this step, saved as
+    `<TEST_OUTPUT_DIR or var/test-output>/screenshots/<test>-<step>.png`."""
+
+    def take(page, step: str) -> str:
+        os.makedirs(SCREENSHOTS, exist_ok=True)
+        path = os.path.join(SCREENSHOTS, f"{request.node.name}-{step}.png")
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take

@@ -18,7 +18,9 @@ def fill_tier(page, index, name, low, high):
     page.fill(f"#id_tiers-{index}-max_points", "" if high is None else str(high))
 
 
-def test_editor_builds_and_activates_a_tier_ladder(live_server, page, staff_user_factory):
+def test_editor_builds_and_activates_a_tier_ladder(
+    live_server, page, staff_user_factory, screenshot
+):
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
     program = services.create_loyalty_program(organization=demo, data={"name": "Coffee Club"})
     staff_user_factory(demo, role=Role.EDITOR, username="editor")
@@ -33,6 +35,15 @@ def test_editor_builds_and_activates_a_tier_ladder(live_server, page, staff_user
     fill_tier(page, 0, "Bronze", 0, 150)
     page.click("#tiers-group .add-row a")
     fill_tier(page, 1, "Silver", 100, None)
+    # the ladder shows the overlap before anything is saved
+    ladder = page.locator("#tier-ladder-visual")
+    assert "“Silver” (100 to ∞) overlaps “Bronze” (0 to 150)." in ladder.inner_text()
+    assert page.locator(".ladder-band.ladder-bad").count() == 2
+    screenshot(page, "ladder-overlap")
+    page.fill("#id_tiers-1-min_points", "300")  # now a gap instead
+    assert "No tier for 151 to 299 points" in ladder.inner_text()
+    assert page.locator(".ladder-track .ladder-gap").count() == 1
+    page.fill("#id_tiers-1-min_points", "100")
     page.click("input[name=_save]")
 
     errors = page.inner_text("#tiers-group .errorlist")
@@ -40,6 +51,7 @@ def test_editor_builds_and_activates_a_tier_ladder(live_server, page, staff_user
     assert not TierStructure.objects.exists()
 
     page.fill("#id_tiers-0-max_points", "99")
+    assert "no overlap or gap" in page.inner_text("#tier-ladder-visual")
     page.click("input[name=_save]")
     page.wait_for_selector("#result_list")
     assert "Coffee tiers" in page.inner_text("#result_list")
