@@ -21,7 +21,8 @@ def nice_max(value: int) -> int:
 
 
 def ticks(top: int, count: int = 4) -> list[tuple[int, float]]:
-    """(value, y) of the value axis' lines."""
+    """(value, y) of the value axis' lines: whole numbers, never the same one twice."""
+    count = max(1, min(count, top))
     plot = HEIGHT - BOTTOM - TOP
     return [(top * i // count, HEIGHT - BOTTOM - plot * i / count) for i in range(count + 1)]
 

@@ -155,3 +155,5 @@ def test_chart_geometry():
     tall, short = chart.bars
     assert tall.height == pytest.approx(2 * short.height)
     assert tall.y + tall.height == pytest.approx(chart.baseline)
+    assert [value for value, _ in charts.ticks(2)] == [0, 1, 2]  # no repeated labels
+    assert [value for value, _ in charts.ticks(500)] == [0, 125, 250, 375, 500]
