@@ -105,6 +105,10 @@ class RuleField:
     operators: frozenset
     check_values: Callable[[list], str | None]
     compile: Callable[..., Q]
+    # for the admin's rule builder (audiences.vocabulary): what the field is called, and the
+    # values it offers: choices(organization=, program=) → [(value, label)], or None
+    label: str = ""
+    choices: Callable[..., list] | None = None
 
     @property
     def takes_program(self) -> bool:

@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from audiences.rules import RuleField
 
-from .models import LoyaltyMembership, MembersGroupMember
+from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
 
 
 def _check_states(values: list) -> str | None:
@@ -47,15 +47,32 @@ def _compile_groups(*, operator: str, values: list, organization, program) -> Q:
     return Q(Exists(member)) if operator in ("in", "exists") else ~Q(Exists(member))
 
 
+def _state_choices(*, organization, program) -> list:
+    return list(LoyaltyMembership.State.choices)
+
+
+def _group_choices(*, organization, program) -> list:
+    return [
+        (str(pk), name)
+        for pk, name in MembersGroup.objects.filter(organization=organization)
+        .order_by("name")
+        .values_list("pk", "name")[:500]
+    ]
+
+
 MEMBERSHIP_STATE = RuleField(
     name="membership.state.",
     operators=frozenset({"eq", "neq", "in", "not_in", "exists", "not_exists"}),
     check_values=_check_states,
     compile=_compile_state,
+    label="Membership state in",
+    choices=_state_choices,
 )
 MEMBER_GROUPS = RuleField(
     name="member_groups",
     operators=frozenset({"in", "not_in", "exists", "not_exists"}),
     check_values=_check_group_ids,
     compile=_compile_groups,
+    label="Member groups",
+    choices=_group_choices,
 )

@@ -2,23 +2,32 @@
 refresh log, "refresh now", a dry-run preview, a link to the members, sync sources inline and
 the import upload page."""
 
+import json
+import uuid
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from audiences import exports, imports, selectors, services
+from audiences import exports, imports, selectors, services, vocabulary
 from audiences.models import Audience, AudienceRefresh, AudienceRule, SyncSource
 from audiences.rules import OPERATORS, compile_rules
 from core.admin_csv import CsvDownloadMixin
 from core.errors import ConflictError, PayloadTooLargeError
-from organizations.admin_base import ScopedRelatedListFilter, TenantAdmin, TenantInlinePermissions
-from organizations.tenancy import Actor, user_can_write
+from organizations.admin_base import (
+    ScopedRelatedListFilter,
+    TenantAdmin,
+    TenantInlinePermissions,
+)
+from organizations.models import Organization
+from organizations.tenancy import Actor, user_can_write, user_roles
 
 from .audience_import import ImportUploadForm
 from .base import ExtraViewsMixin
@@ -63,6 +72,62 @@ class RuleForm(forms.ModelForm):
             "loyalty.points.<program id> or loyalty.tier.<program id>",
             "values": 'A list: ["Leeds"], [100, 499], or [] for exists / not exists.',
         }
+
+
+class AudienceForm(forms.ModelForm):
+    """The audience, and its rules as the rule builder writes them (a JSON list of
+    `{field, operator, values, condition_group}`, the API's format). Without JavaScript the
+    builder is absent and the rules inline below is used instead."""
+
+    rules_builder = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Audience
+        fields = ("rules_builder",)  # the admin adds the fieldsets' fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            widget = self.fields["rules_builder"].widget
+            widget.attrs["data-organization"] = str(self.instance.organization_id)
+            rules = self.instance.rules.order_by("condition_group", "position")
+            self.fields["rules_builder"].initial = json.dumps(
+                [
+                    {"field": r.field, "operator": r.operator, "values": r.values,
+                     "condition_group": r.condition_group}
+                    for r in rules
+                ]
+            )  # fmt: skip
+
+    def clean_rules_builder(self):
+        raw = self.cleaned_data.get("rules_builder") or ""
+        if not raw.strip():
+            return None
+        try:
+            rules = json.loads(raw)
+        except ValueError:
+            rules = None
+        if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+            raise ValidationError("The rule builder sent rules that cannot be read.")
+        return [
+            {"field": r.get("field"), "operator": r.get("operator"),
+             "values": r.get("values") or [], "condition_group": r.get("condition_group") or 0,
+             "position": index}
+            for index, r in enumerate(rules)
+        ]  # fmt: skip
+
+    def clean(self):
+        cleaned = super().clean()
+        rules = cleaned.get("rules_builder")
+        adding = self.instance._state.adding
+        organization = cleaned.get("organization") if adding else self.instance.organization
+        if rules is not None and organization is not None:
+            try:
+                compile_rules(organization=organization, rules=rules)
+            except ValidationError as exc:
+                for message in exc.message_dict["rules"]:
+                    self.add_error(None, message)  # shown above the form, not on the hidden field
+        return cleaned
 
 
 class AudienceRuleInline(TenantInlinePermissions, admin.TabularInline):
@@ -130,9 +195,20 @@ class AudienceAdmin(CsvDownloadMixin, ExtraViewsMixin, TenantAdmin):
     )
     list_filter = ("archived", ("group", ScopedRelatedListFilter))
     search_fields = ("name",)
+    form = AudienceForm
     actions = (refresh_now,)
     inlines = (AudienceRuleInline, SyncSourceInline, AudienceRefreshInline)
-    extra_views = (("<uuid:audience_id>/import/", "import_view", "audiences_audience_import"),)
+    extra_views = (
+        ("<uuid:audience_id>/import/", "import_view", "audiences_audience_import"),
+        ("rule-fields/", "rule_fields_view", "audiences_audience_rule_fields"),
+        ("rule-preview/", "rule_preview_view", "audiences_audience_rule_preview"),
+    )
+
+    class Media:
+        # the rule builder: pick fields, operators and values; see how many customers match
+        js = ("audiences/rule_builder.js",)
+        css = {"all": ("audiences/rule_builder.css",)}
+
     readonly_fields = (
         "member_count",
         "members_link",
@@ -151,7 +227,17 @@ class AudienceAdmin(CsvDownloadMixin, ExtraViewsMixin, TenantAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("organization", "name", "description", "group", "icon_name", "archived")},
+            {
+                "fields": (
+                    "organization",
+                    "name",
+                    "description",
+                    "group",
+                    "icon_name",
+                    "archived",
+                    "rules_builder",
+                )
+            },
         ),
         (
             "Members and refresh",
@@ -246,6 +332,46 @@ class AudienceAdmin(CsvDownloadMixin, ExtraViewsMixin, TenantAdmin):
         }
         return TemplateResponse(request, "admin/audiences/import_upload.html", context)
 
+    def _builder_organization(self, request, organization_id):
+        """The organization the builder asks about, if the user has a role in it."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        organizations = Organization.objects.all()
+        if not request.user.is_superuser:
+            organizations = organizations.filter(pk__in=list(user_roles(request.user)))
+        organization = organizations.filter(pk=organization_id).first()
+        if organization is None:
+            raise Http404("No such organization.")
+        return organization
+
+    def rule_fields_view(self, request):
+        """GET ?organization=<id>: the fields, operators and values the builder offers."""
+        try:
+            organization_id = uuid.UUID(request.GET.get("organization", ""))
+        except ValueError:
+            raise Http404("No such organization.") from None
+        organization = self._builder_organization(request, organization_id)
+        return JsonResponse(vocabulary.vocabulary(organization))
+
+    def rule_preview_view(self, request):
+        """POST {organization, rules}: how many customers the rules select now, and a few."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST the rules."}, status=405)
+        try:
+            body = json.loads(request.body or b"{}")
+            organization_id = uuid.UUID(str(body.get("organization", "")))
+            rules = body.get("rules") or []
+            if not isinstance(rules, list):
+                raise ValueError
+        except (ValueError, AttributeError):
+            return JsonResponse({"error": "Send {organization, rules}."}, status=400)
+        organization = self._builder_organization(request, organization_id)
+        try:
+            result = selectors.preview_rules(organization=organization, rules=rules)
+        except ValidationError as exc:
+            return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+        return JsonResponse(result, json_dumps_params={"default": str})
+
     @admin.display(description="dry run of the saved rules")
     def dry_run_preview(self, obj):
         if obj is None or obj.pk is None:
@@ -287,8 +413,17 @@ class AudienceAdmin(CsvDownloadMixin, ExtraViewsMixin, TenantAdmin):
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
+        built = form.cleaned_data.get("rules_builder")
         for formset in formsets:
-            if isinstance(formset, RuleFormSet):
+            if isinstance(formset, RuleFormSet) and built is not None:
+                services.update_audience(  # the builder's rules win over the hidden inline
+                    audience=Audience.objects.get(pk=form.instance.pk),
+                    data={},
+                    rules=built,
+                    actor=Actor(user=request.user),
+                )
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            elif isinstance(formset, RuleFormSet):
                 # the saved row, not the form's copy (which never had created_by set)
                 services.update_audience(
                     audience=Audience.objects.get(pk=form.instance.pk),
