@@ -3,10 +3,11 @@ organizations (a picker when there are several)."""
 
 from django.contrib import admin
 
+from core import charts
 from organizations.models import Organization
 from organizations.tenancy import user_roles
 
-from . import charts, figures
+from . import figures
 
 ORGANIZATION_PARAM = "organization"
 

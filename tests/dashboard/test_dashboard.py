@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from audiences import services as audience_services
 from audiences.models import AudienceImport, AudienceRefresh
-from dashboard import charts
+from core import charts
 from loyalty import ledger
 from loyalty import services as loyalty_services
 from loyalty.models import PointsAccount, PointsTransaction, TierChange

@@ -1,5 +1,5 @@
 """Charts drawn on the server as SVG geometry (no JavaScript, nothing fetched): the templates
-`admin/dashboard/*_chart.html` turn these numbers into `<rect>` and `<polyline>` elements,
+`admin/charts/*_chart.html` turn these numbers into `<rect>` and `<polyline>` elements,
 each with a `<title>` a pointer shows."""
 
 from dataclasses import dataclass, field
