@@ -5,9 +5,15 @@ class AudiencesConfig(AppConfig):
     name = "audiences"
 
     def ready(self):
-        from customers.hooks import customer_data_exported, personal_data_erased
+        from customers.hooks import (
+            customer_data_exported,
+            personal_data_erased,
+            profile_page_sections,
+        )
 
+        from . import profile_page
         from .customer_data import export_sections, scrub_import_files
 
         customer_data_exported.register(export_sections)
+        profile_page_sections.register(profile_page.sections)
         personal_data_erased.register(scrub_import_files)

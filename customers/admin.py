@@ -1,11 +1,13 @@
 import json
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.utils.html import format_html, format_html_join
 
 from organizations.admin_base import TenantAdmin
 
 from . import services
+from .hooks import profile_page_sections
 from .models import CustomerProfile
 
 
@@ -28,6 +30,9 @@ class CustomerProfileAdmin(TenantAdmin):
     ordering = ("-created_at",)
     show_full_result_count = False
     list_per_page = 50
+    # the profile page also shows what the other apps hold on the customer (their balance over
+    # time, tier history, audiences, groups, last transactions), through a hook
+    change_form_template = "admin/customers/customerprofile/change_form.html"
     fieldsets = (
         (None, {"fields": ("organization", "integration_id")}),
         ("Contact", {"fields": ("first_name", "last_name", "email", "msisdn")}),
@@ -70,6 +75,14 @@ class CustomerProfileAdmin(TenantAdmin):
             ),
         )
         return format_html('<table class="attributes">{}</table>', rows)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        profile = self.get_object(request, unquote(object_id))
+        sections = []
+        if profile is not None:
+            sections = [s for answer in profile_page_sections(profile=profile) for s in answer]
+        context = {**(extra_context or {}), "profile_sections": sections}
+        return super().change_view(request, object_id, form_url, context)
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in form.changed_data}

@@ -18,3 +18,9 @@ personal_data_erased = Hook(
     they were) inside the erasing transaction, before they are blanked, so that copies kept
     elsewhere (stored import files) are scrubbed too.""",
 )
+
+profile_page_sections = Hook(
+    "customers.profile_page_sections",
+    """Called with `profile`; each handler answers a list of `(title, html)` sections that its
+    app shows on the profile's admin page (html already escaped, e.g. by render_to_string).""",
+)
