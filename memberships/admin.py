@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audiences.admin import rule_builder
 from core.admin_csv import CsvDownloadMixin
 from core.errors import BatchValidationError, ConflictError
 from loyalty.models import Tier
@@ -17,7 +18,7 @@ from organizations.admin_base import ReadOnlyTenantAdmin, ScopedRelatedListFilte
 from organizations.models import Organization
 from organizations.tenancy import user_can_write
 
-from . import exports, services
+from . import conditions, exports, services
 from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
 from .selectors import engine_tier
 
@@ -105,9 +106,67 @@ class PasteIdentifiersForm(forms.Form):
         return values
 
 
+class MembersGroupForm(forms.ModelForm):
+    """A group, and its automatic conditions as the rule builder writes them (the API's
+    `audience_conditions`): customers who match are its members, kept by its audience's
+    refresh. No conditions: a manual group."""
+
+    conditions_builder = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = MembersGroup
+        fields = ("conditions_builder",)  # the admin adds the page's fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        widget = self.fields["conditions_builder"].widget
+        widget.attrs.update(
+            rule_builder.attrs(
+                title="Automatic members: the customers who match",
+                empty="No conditions: a manual group (add members by pasting, or by the API).",
+            )
+        )
+        self.initial_conditions = []
+        group = self.instance
+        if not group._state.adding:
+            widget.attrs["data-organization"] = str(group.organization_id)
+            if group.audience_conditions:
+                self.initial_conditions = conditions.as_rules(group.audience_conditions)
+        self.fields["conditions_builder"].initial = rule_builder.initial(self.initial_conditions)
+
+    def clean_conditions_builder(self):
+        return rule_builder.parse(self.cleaned_data.get("conditions_builder"))
+
+    def clean(self):
+        cleaned = super().clean()
+        adding = self.instance._state.adding
+        organization = cleaned.get("organization") if adding else self.instance.organization
+        rule_builder.check(self, organization, cleaned.get("conditions_builder"))
+        return cleaned
+
+    def changed_conditions(self) -> list | None:
+        """The conditions to follow, when the builder sent others than the group's."""
+        posted = self.cleaned_data.get("conditions_builder")
+        if not posted:
+            return None
+        comparable = [
+            (r["field"], r["operator"], r["values"], r["condition_group"]) for r in posted
+        ]
+        before = [
+            (r["field"], r["operator"], r["values"], r.get("condition_group", 0))
+            for r in self.initial_conditions
+        ]
+        return posted if comparable != before else None
+
+
 @admin.register(MembersGroup)
 class MembersGroupAdmin(CsvDownloadMixin, TenantAdmin):
     csv_button_label = "Download members CSV"
+    form = MembersGroupForm
+
+    class Media:
+        js = ("audiences/rule_builder.js",)
+        css = {"all": ("audiences/rule_builder.css",)}
 
     def csv_export(self, request, queryset):
         return exports.group_members(queryset, filename="group-members.csv")
@@ -117,7 +176,7 @@ class MembersGroupAdmin(CsvDownloadMixin, TenantAdmin):
     list_filter = ("automatic", "system")
     search_fields = ("name", "type")
     readonly_fields = ("system", "automatic", "audience", "members_count", "members_tools")
-    fields = ("organization", "name", "type", "description", *readonly_fields)
+    fields = ("organization", "name", "type", "description", *readonly_fields, "conditions_builder")
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.system:
@@ -151,13 +210,18 @@ class MembersGroupAdmin(CsvDownloadMixin, TenantAdmin):
             for f in ("name", "type", "description")
             if f in form.cleaned_data
         }
+        conditions_to_follow = form.changed_conditions()
         if change:
             saved = services.update_group(group=obj, data=data)
+            if conditions_to_follow:
+                services.change_group_source(group=saved, audience_conditions=conditions_to_follow)
         else:
             organization = form.cleaned_data["organization"]
             if not user_can_write(request.user, organization.pk):
                 raise PermissionDenied
-            saved = services.create_group(organization=organization, data=data)
+            saved = services.create_group(
+                organization=organization, data=data, audience_conditions=conditions_to_follow
+            )
         obj.pk = saved.pk
         obj._state.adding = False
 

@@ -29,6 +29,7 @@ from organizations.admin_base import (
 from organizations.models import Organization
 from organizations.tenancy import Actor, user_can_write, user_roles
 
+from . import rule_builder
 from .audience_import import ImportUploadForm
 from .base import ExtraViewsMixin
 
@@ -87,46 +88,29 @@ class AudienceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        widget = self.fields["rules_builder"].widget
+        widget.attrs.update(
+            rule_builder.attrs(
+                title="Rules: who is in this audience",
+                empty="No rules: members come from imports and the API only.",
+                fallback="#rules-group",
+            )
+        )
         if not self.instance._state.adding:
-            widget = self.fields["rules_builder"].widget
             widget.attrs["data-organization"] = str(self.instance.organization_id)
             rules = self.instance.rules.order_by("condition_group", "position")
-            self.fields["rules_builder"].initial = json.dumps(
-                [
-                    {"field": r.field, "operator": r.operator, "values": r.values,
-                     "condition_group": r.condition_group}
-                    for r in rules
-                ]
-            )  # fmt: skip
+            self.fields["rules_builder"].initial = rule_builder.initial(
+                rules.values("field", "operator", "values", "condition_group")
+            )
 
     def clean_rules_builder(self):
-        raw = self.cleaned_data.get("rules_builder") or ""
-        if not raw.strip():
-            return None
-        try:
-            rules = json.loads(raw)
-        except ValueError:
-            rules = None
-        if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
-            raise ValidationError("The rule builder sent rules that cannot be read.")
-        return [
-            {"field": r.get("field"), "operator": r.get("operator"),
-             "values": r.get("values") or [], "condition_group": r.get("condition_group") or 0,
-             "position": index}
-            for index, r in enumerate(rules)
-        ]  # fmt: skip
+        return rule_builder.parse(self.cleaned_data.get("rules_builder"))
 
     def clean(self):
         cleaned = super().clean()
-        rules = cleaned.get("rules_builder")
         adding = self.instance._state.adding
         organization = cleaned.get("organization") if adding else self.instance.organization
-        if rules is not None and organization is not None:
-            try:
-                compile_rules(organization=organization, rules=rules)
-            except ValidationError as exc:
-                for message in exc.message_dict["rules"]:
-                    self.add_error(None, message)  # shown above the form, not on the hidden field
+        rule_builder.check(self, organization, cleaned.get("rules_builder"))
         return cleaned
 
 

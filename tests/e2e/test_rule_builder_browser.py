@@ -71,3 +71,30 @@ def test_manager_builds_a_two_block_rule_and_sees_the_count(
     page.wait_for_selector(".rb-chip[data-value=York]")
     assert page.locator(".rb-group").count() == 2
     page.wait_for_selector("text=4 customers match now")
+
+
+def test_the_same_builder_makes_a_group_automatic(live_server, page, staff_user_factory,
+                                                  screenshot):  # fmt: skip
+    from memberships.models import MembersGroup
+
+    demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
+    for i, city in enumerate(["Leeds", "Leeds", "York"]):
+        CustomerProfileFactory(organization=demo, integration_id=f"g{i}", attributes={"city": city})
+    staff_user_factory(demo, role=Role.EDITOR, username="manager")
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "correct horse battery")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/memberships/membersgroup/add/")
+    page.select_option("#id_organization", str(demo.pk))
+    page.fill("#id_name", "Leeds locals")
+    condition = page.locator(".rb-condition").first
+    condition.locator(".rb-field").select_option("attributes.city")
+    condition.locator(".rb-operator").select_option("eq")
+    condition.locator(".rb-value").fill("Leeds")
+    page.wait_for_selector("text=2 customers match now")
+    screenshot(page, "group-builder")
+    page.click("input[name=_save]")
+    page.wait_for_selector("#result_list")
+    group = MembersGroup.objects.get(name="Leeds locals")
+    assert group.automatic and group.members.count() == 2

@@ -51,3 +51,40 @@ def test_lists_render_and_stay_in_the_organization(editor, other_organization):
     assert "Their group" not in editor.get("/admin/memberships/membersgroup/").content.decode()
     assert editor.get("/admin/memberships/loyaltymembership/").status_code == 200
     assert editor.get("/admin/memberships/membersgroupmember/").status_code == 200
+
+
+def test_a_group_made_automatic_with_the_rule_builder(editor, organization):
+    import json
+
+    from memberships.models import MembersGroup
+    from tests.factories import CustomerProfileFactory
+
+    CustomerProfileFactory(organization=organization, integration_id="leeds-1",
+                           attributes={"city": "Leeds"})  # fmt: skip
+    CustomerProfileFactory(organization=organization, integration_id="york-1",
+                           attributes={"city": "York"})  # fmt: skip
+    built = [{"field": "attributes.city", "operator": "eq", "values": ["Leeds"],
+              "condition_group": 0}]  # fmt: skip
+    page = editor.get("/admin/memberships/membersgroup/add/").content.decode()
+    assert "data-rule-builder" in page and "audiences/rule_builder.js" in page
+    response = editor.post(
+        "/admin/memberships/membersgroup/add/",
+        {"organization": str(organization.pk), "name": "Leeds", "type": "", "description": "",
+         "conditions_builder": json.dumps(built)},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    group = MembersGroup.objects.get(name="Leeds")
+    assert group.automatic
+    assert list(group.members.values_list("profile__integration_id", flat=True)) == ["leeds-1"]
+
+    # the page offers the conditions back; saving them unchanged changes nothing
+    change = f"/admin/memberships/membersgroup/{group.pk}/change/"
+    assert "attributes.city" in editor.get(change).content.decode()
+    form = {"name": "Leeds", "type": "", "description": "", "conditions_builder": json.dumps(built)}
+    assert editor.post(change, form).status_code == 302
+    built[0]["values"] = ["York"]
+    assert editor.post(change, {**form, "conditions_builder": json.dumps(built)}).status_code == 302
+    assert list(group.members.values_list("profile__integration_id", flat=True)) == ["york-1"]
+    bad = [{"field": "shoe_size", "operator": "eq", "values": [9], "condition_group": 0}]
+    refused = editor.post(change, {**form, "conditions_builder": json.dumps(bad)})
+    assert refused.status_code == 200 and "shoe_size" in refused.content.decode()

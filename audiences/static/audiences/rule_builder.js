@@ -1,4 +1,4 @@
-/* The audience rule builder: "all of / any of" condition groups, a field picker (customer
+/* The rule builder (audience rules, automatic group conditions): "all of / any of" blocks, a field picker (customer
    fields, attributes, programs, tiers, groups by name), operators by field type, typed value
    inputs (numbers, dates, a chip list for "is any of", two boxes for "between") and a live
    "N customers match" with a sample. It writes the rules in the API's format into the hidden
@@ -76,7 +76,7 @@
     var box = root.querySelector(".rb-preview");
     var current = rules();
     if (!organizationId()) { box.textContent = "Choose the organization first."; return; }
-    if (!current.length) { box.textContent = "No rules: members come from imports and the API only."; return; }
+    if (!current.length) { box.textContent = hidden.dataset.empty || "No rules."; return; }
     box.textContent = "Counting…";
     fetch(root.dataset.previewUrl, {
       method: "POST", credentials: "same-origin",
@@ -256,35 +256,42 @@
       .catch(function () { root.querySelector(".rb-preview").textContent = "The fields could not be loaded."; });
   }
 
+  /* One builder per page, on the hidden input marked `data-rule-builder` (the audience's
+     rules, an automatic group's conditions); its data-* attributes say where to ask. */
   document.addEventListener("DOMContentLoaded", function () {
-    hidden = document.querySelector("input[name=rules_builder]");
-    var inline = document.getElementById("rules-group");
-    if (!hidden || !inline) { return; }
+    hidden = document.querySelector("input[data-rule-builder]");
+    if (!hidden) { return; }
+    var inline = hidden.dataset.fallback ? document.querySelector(hidden.dataset.fallback) : null;
     root = el("div", {id: "rule-builder", className: "module"});
-    var base = window.location.pathname.replace(/(add|[0-9a-f-]{36}\/change)\/?$/, "");
-    root.dataset.fieldsUrl = base + "rule-fields/";
-    root.dataset.previewUrl = base + "rule-preview/";
+    root.dataset.fieldsUrl = hidden.dataset.fieldsUrl;
+    root.dataset.previewUrl = hidden.dataset.previewUrl;
     root.dataset.organization = hidden.dataset.organization || "";
-    root.appendChild(el("h2", {text: "Rules: who is in this audience"}));
-    root.appendChild(el("p", {className: "help", text: "Conditions in one block must all match; a customer in any block is in the audience."}));
+    root.appendChild(el("h2", {text: hidden.dataset.title || "Rules"}));
+    root.appendChild(el("p", {className: "help", text: hidden.dataset.help ||
+      "Conditions in one block must all match; a customer in any block matches."}));
     root.appendChild(el("div", {className: "rb-groups"}));
     var addGroup = el("button", {type: "button", className: "rb-add-group", text: "+ Or another block"});
     addGroup.addEventListener("click", function () { groups.push([condition()]); render(); });
     root.appendChild(addGroup);
     root.appendChild(el("div", {className: "rb-preview", "aria-live": "polite"}));
-    inline.parentNode.insertBefore(root, inline);
-    inline.style.display = "none";  // the builder writes the rules; the table is its fallback
-    hidden.form.addEventListener("submit", function () {
-      // the table's blank extra rows must not be posted half-filled (its saved rows are)
-      var total = document.getElementById("id_rules-TOTAL_FORMS");
-      var initial = document.getElementById("id_rules-INITIAL_FORMS");
-      if (!total || !initial) { return; }
-      var keep = Number(initial.value);
-      for (var i = keep; i < Number(total.value); i++) {
-        inline.querySelectorAll('[name^="rules-' + i + '-"]').forEach(function (input) { input.disabled = true; });
-      }
-      total.value = String(keep);
-    });
+    var anchor = inline || hidden.closest("fieldset") || hidden.form.querySelector(".submit-row");
+    if (inline || !hidden.closest("fieldset")) { anchor.parentNode.insertBefore(root, anchor); }
+    else { anchor.parentNode.insertBefore(root, anchor.nextSibling); }
+    if (inline) {
+      inline.style.display = "none";  // the builder writes the rules; the table is its fallback
+      hidden.form.addEventListener("submit", function () {
+        // the table's blank extra rows must not be posted half-filled (its saved rows are)
+        var prefix = hidden.dataset.fallbackPrefix || "rules";
+        var total = document.getElementById("id_" + prefix + "-TOTAL_FORMS");
+        var initial = document.getElementById("id_" + prefix + "-INITIAL_FORMS");
+        if (!total || !initial) { return; }
+        var keep = Number(initial.value);
+        for (var i = keep; i < Number(total.value); i++) {
+          inline.querySelectorAll('[name^="' + prefix + "-" + i + '-"]').forEach(function (input) { input.disabled = true; });
+        }
+        total.value = String(keep);
+      });
+    }
 
     var saved = [];
     try { saved = JSON.parse(hidden.value || "[]"); } catch (e) { saved = []; }

@@ -1,0 +1,68 @@
+"""The rule builder's server side in a form (audiences/static/audiences/rule_builder.js): a
+hidden input it fills with rules in the API's format (`{field, operator, values,
+condition_group}`), read and checked here by the same compiler as the API's. Used by the
+audience page (its rules) and the member group page (its automatic conditions)."""
+
+import json
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from audiences.rules import compile_rules
+
+UNREADABLE = "The rule builder sent rules that cannot be read."
+
+
+def attrs(*, title: str, empty: str, fallback: str = "") -> dict:
+    """The attributes that put the builder on a hidden input: where it asks for the fields
+    and the live count, and how it introduces itself (`fallback`: the inline table it
+    replaces, kept for browsers without JavaScript)."""
+    result = {
+        "data-rule-builder": "",
+        "data-fields-url": reverse("admin:audiences_audience_rule_fields"),
+        "data-preview-url": reverse("admin:audiences_audience_rule_preview"),
+        "data-title": title,
+        "data-empty": empty,
+    }
+    if fallback:
+        result["data-fallback"] = fallback
+    return result
+
+
+def parse(raw) -> list[dict] | None:
+    """The posted rules, numbered in order; None when the builder did not post any (a
+    browser without JavaScript)."""
+    if not (raw or "").strip():
+        return None
+    try:
+        rules = json.loads(raw)
+    except ValueError:
+        rules = None
+    if not isinstance(rules, list) or not all(isinstance(r, dict) for r in rules):
+        raise ValidationError(UNREADABLE)
+    return [
+        {"field": r.get("field"), "operator": r.get("operator"), "values": r.get("values") or [],
+         "condition_group": r.get("condition_group") or 0, "position": index}
+        for index, r in enumerate(rules)
+    ]  # fmt: skip
+
+
+def check(form, organization, rules) -> None:
+    """Each problem of the rules as an error above the form (the input itself is hidden)."""
+    if rules is None or organization is None:
+        return
+    try:
+        compile_rules(organization=organization, rules=rules)
+    except ValidationError as exc:
+        for message in exc.message_dict["rules"]:
+            form.add_error(None, message)
+
+
+def initial(rules) -> str:
+    return json.dumps(
+        [
+            {"field": r["field"], "operator": r["operator"], "values": r["values"],
+             "condition_group": r.get("condition_group", 0)}
+            for r in rules
+        ]
+    )  # fmt: skip
