@@ -183,17 +183,21 @@ def test_seed_demo_loads_a_usable_organization(client):
 
     from django.core.management import call_command
 
+    from loyalty.models import PointsTransaction, TierAssignment
+
     out = StringIO()
     call_command("seed_demo", "--profiles", "20", stdout=out)
+    seeded = PointsTransaction.objects.count()
     call_command("seed_demo", "--profiles", "20", stdout=(out2 := StringIO()))  # re-runnable
     secret = re.search(r"API key\s+: (\S+)", out2.getvalue()).group(1)
     response = client.get("/api/v1/customer-profiles", HTTP_AUTHORIZATION=f"Bearer {secret}")
     assert response.status_code == 200
     assert len(response.json()["results"]) == 20
-    # the demo has a loyalty program with points and tiers, seeded once however often it runs
-    from loyalty.models import PointsTransaction, TierAssignment
-
-    assert PointsTransaction.objects.count() == 20
+    # the demo has a loyalty program with two months of points and some spent, and tiers,
+    # seeded once however often it runs
+    assert PointsTransaction.objects.count() == seeded > 20
+    days = {t.created_at.date() for t in PointsTransaction.objects.all()}
+    assert len(days) > 10 and PointsTransaction.objects.filter(kind="redeem").exists()
     assert TierAssignment.objects.filter(tier__isnull=False).count() == 20
     from audiences.models import Audience
 

@@ -1,9 +1,11 @@
+import datetime as dt
 import random
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from audiences import services as audience_services
 from audiences.models import Audience, AudienceGroup
@@ -181,17 +183,28 @@ def seed_loyalty(organization, rng):
             ],
         )
         loyalty_services.set_tier_structure_status(structure=structure, status="ACTIVE")
+    # two months of history, so the dashboard's chart has a shape: each customer's points
+    # came in one to three visits, and some spent a few since (references keep it seeded once)
+    now = timezone.now()
     for profile in CustomerProfile.objects.filter(organization=organization).order_by(
         "integration_id"
     ):
-        ledger.earn_points(
-            program=program,
-            profile=profile,
-            amount=rng.randint(1, 900),
-            kind="import",
-            reason="Demo points",
-            reference=f"seed-{profile.integration_id}",
-        )
+        total, visits = rng.randint(1, 900), rng.randint(1, 3)
+        days = sorted((rng.randint(1, 60) for _ in range(visits)), reverse=True)
+        for visit, days_ago in enumerate(days):
+            share = total // visits + (total % visits if visit == visits - 1 else 0)
+            if share > 0:
+                ledger.earn_points(
+                    program=program, profile=profile, amount=share, kind="import",
+                    reason="Demo points", reference=f"seed-{profile.integration_id}-{visit}",
+                    now=now - dt.timedelta(days=days_ago, hours=rng.randint(0, 12)),
+                )  # fmt: skip
+        if total > 300 and rng.random() < 0.4:
+            ledger.spend_points(
+                program=program, profile=profile, amount=rng.randint(20, 120),
+                reason="Demo: a free coffee", reference=f"seed-{profile.integration_id}-spend",
+                now=now - dt.timedelta(days=rng.randint(0, days[-1]), hours=rng.randint(0, 12)),
+            )  # fmt: skip
     return program
 
 
