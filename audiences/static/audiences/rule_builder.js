@@ -6,7 +6,6 @@
 (function () {
   "use strict";
 
-  var hidden, root, vocab = null, groups = [], previewTimer = null;
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -23,6 +22,11 @@
     var input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
+
+  /* A builder on one input: a hidden input (an audience's rules, a group's conditions) or a
+     textarea (an earning rule's conditions), either way holding the rules as JSON. */
+  function mount(hidden) {
+  var root, vocab = null, groups = [], previewTimer = null;
 
   function organizationId() {
     var select = document.getElementById("id_organization");
@@ -59,8 +63,9 @@
     groups.forEach(function (conditions, groupIndex) {
       conditions.forEach(function (c) {
         if (!c.field) { return; }
-        result.push({field: c.field, operator: c.operator, values: c.values.slice(),
-          condition_group: groupIndex});
+        var rule = {field: c.field, operator: c.operator, values: c.values.slice()};
+        if (groupIndex) { rule.condition_group = groupIndex; }  // 0 is the default
+        result.push(rule);
       });
     });
     return result;
@@ -256,13 +261,8 @@
       .catch(function () { root.querySelector(".rb-preview").textContent = "The fields could not be loaded."; });
   }
 
-  /* One builder per page, on the hidden input marked `data-rule-builder` (the audience's
-     rules, an automatic group's conditions); its data-* attributes say where to ask. */
-  document.addEventListener("DOMContentLoaded", function () {
-    hidden = document.querySelector("input[data-rule-builder]");
-    if (!hidden) { return; }
     var inline = hidden.dataset.fallback ? document.querySelector(hidden.dataset.fallback) : null;
-    root = el("div", {id: "rule-builder", className: "module"});
+    root = el("div", {className: "module rule-builder"});
     root.dataset.fieldsUrl = hidden.dataset.fieldsUrl;
     root.dataset.previewUrl = hidden.dataset.previewUrl;
     root.dataset.organization = hidden.dataset.organization || "";
@@ -274,9 +274,15 @@
     addGroup.addEventListener("click", function () { groups.push([condition()]); render(); });
     root.appendChild(addGroup);
     root.appendChild(el("div", {className: "rb-preview", "aria-live": "polite"}));
-    var anchor = inline || hidden.closest("fieldset") || hidden.form.querySelector(".submit-row");
-    if (inline || !hidden.closest("fieldset")) { anchor.parentNode.insertBefore(root, anchor); }
-    else { anchor.parentNode.insertBefore(root, anchor.nextSibling); }
+    if (hidden.tagName === "TEXTAREA") {  // in place of the JSON box
+      hidden.style.display = "none";
+      root.className = "rb-inline";
+      hidden.parentNode.insertBefore(root, hidden);
+    } else {
+      var anchor = inline || hidden.closest("fieldset") || hidden.form.querySelector(".submit-row");
+      if (inline || !hidden.closest("fieldset")) { anchor.parentNode.insertBefore(root, anchor); }
+      else { anchor.parentNode.insertBefore(root, anchor.nextSibling); }
+    }
     if (inline) {
       inline.style.display = "none";  // the builder writes the rules; the table is its fallback
       hidden.form.addEventListener("submit", function () {
@@ -297,7 +303,8 @@
     try { saved = JSON.parse(hidden.value || "[]"); } catch (e) { saved = []; }
     var byGroup = {};
     saved.forEach(function (r) {
-      (byGroup[r.condition_group] = byGroup[r.condition_group] || []).push(condition(r.field, r.operator, r.values || []));
+      var key = r.condition_group || 0;
+      (byGroup[key] = byGroup[key] || []).push(condition(r.field, r.operator, r.values || []));
     });
     groups = Object.keys(byGroup).sort(function (a, b) { return a - b; }).map(function (k) { return byGroup[k]; });
     if (!groups.length) { groups = [[condition()]]; }
@@ -305,5 +312,17 @@
     var select = document.getElementById("id_organization");
     if (select) { select.addEventListener("change", loadVocabulary); }
     loadVocabulary();
-  });
+  }
+
+  function mountAll(scope) {
+    scope.querySelectorAll("[data-rule-builder]").forEach(function (input) {
+      if (input.dataset.ruleBuilderMounted || input.closest(".empty-form")) { return; }
+      input.dataset.ruleBuilderMounted = "1";
+      mount(input);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { mountAll(document); });
+  // a row added to an inline ("Add another earning rule") gets its own builder
+  document.addEventListener("formset:added", function (event) { mountAll(event.target); });
 })();
