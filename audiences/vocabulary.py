@@ -34,7 +34,17 @@ OPERATOR_LABELS = {
     "contains": "contains",
     "exists": "is set",
     "not_exists": "is not set",
+    "all": "has all of",
 }
+# Other subjects' fields, registered by the apps above (campaigns: "earning", a session's
+# and an event's facts): {subject: fields(organization) → [field dict]}.
+SUBJECTS: dict = {}
+
+
+def register_subject(name: str, fields) -> None:
+    SUBJECTS[name] = fields
+
+
 ATTRIBUTE_SAMPLE = 10_000  # the newest profiles whose attribute names are offered
 MAX_ATTRIBUTES = 200
 
@@ -126,5 +136,7 @@ def _registered(registered, organization, program, group) -> dict:
     }
 
 
-def vocabulary(organization) -> dict:
-    return {"fields": rule_fields(organization), "operators": OPERATOR_LABELS}
+def vocabulary(organization, subject: str = "") -> dict:
+    """The fields of audience rules, and those of `subject` first when one is named."""
+    extra = SUBJECTS[subject](organization) if subject else []
+    return {"fields": [*extra, *rule_fields(organization)], "operators": OPERATOR_LABELS}

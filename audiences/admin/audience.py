@@ -329,13 +329,17 @@ class AudienceAdmin(CsvDownloadMixin, ExtraViewsMixin, TenantAdmin):
         return organization
 
     def rule_fields_view(self, request):
-        """GET ?organization=<id>: the fields, operators and values the builder offers."""
+        """GET ?organization=<id>[&subject=earning]: the fields, operators and values the
+        builder offers."""
         try:
             organization_id = uuid.UUID(request.GET.get("organization", ""))
         except ValueError:
             raise Http404("No such organization.") from None
         organization = self._builder_organization(request, organization_id)
-        return JsonResponse(vocabulary.vocabulary(organization))
+        subject = request.GET.get("subject", "")
+        if subject and subject not in vocabulary.SUBJECTS:
+            raise Http404("No such subject.")
+        return JsonResponse(vocabulary.vocabulary(organization, subject))
 
     def rule_preview_view(self, request):
         """POST {organization, rules}: how many customers the rules select now, and a few."""

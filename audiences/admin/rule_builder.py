@@ -13,19 +13,23 @@ from audiences.rules import compile_rules
 UNREADABLE = "The rule builder sent rules that cannot be read."
 
 
-def attrs(*, title: str, empty: str, fallback: str = "") -> dict:
+def attrs(*, title: str, empty: str, fallback: str = "", subject: str = "") -> dict:
     """The attributes that put the builder on a hidden input: where it asks for the fields
     and the live count, and how it introduces itself (`fallback`: the inline table it
-    replaces, kept for browsers without JavaScript)."""
+    replaces, kept for browsers without JavaScript; `subject`: more fields, e.g. "earning"
+    for a session's and an event's, whose conditions the live count leaves out)."""
+    fields_url = reverse("admin:audiences_audience_rule_fields")
     result = {
         "data-rule-builder": "",
-        "data-fields-url": reverse("admin:audiences_audience_rule_fields"),
+        "data-fields-url": f"{fields_url}?subject={subject}" if subject else fields_url,
         "data-preview-url": reverse("admin:audiences_audience_rule_preview"),
         "data-title": title,
         "data-empty": empty,
     }
     if fallback:
         result["data-fallback"] = fallback
+    if subject:
+        result["data-subject"] = subject
     return result
 
 

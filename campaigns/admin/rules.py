@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
+from audiences.admin import rule_builder
 from loyalty.admin.programs import register_program_inline
 from organizations.admin_base import TenantInlinePermissions
 
@@ -57,6 +58,16 @@ class EarningRuleForm(forms.ModelForm):
     def __init__(self, *args, program=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.program = program  # the page's program, with the values posted with it
+        # the rule builder in place of the conditions' JSON (which it writes)
+        widget = self.fields["conditions"].widget
+        widget.attrs.update(
+            rule_builder.attrs(
+                title="Conditions", empty="No conditions: the rule applies to everyone.",
+                subject="earning",
+            )
+        )  # fmt: skip
+        if program is not None and program.pk and not program._state.adding:
+            widget.attrs["data-organization"] = str(program.organization_id)
 
     def rule_data(self) -> dict:
         return {key: self.cleaned_data[key] for key in RULE_FIELDS if key in self.cleaned_data}
@@ -125,3 +136,7 @@ class EarningRuleInline(TenantInlinePermissions, admin.StackedInline):
     show_change_link = False
     verbose_name = "earning rule"
     verbose_name_plural = "earning rules"
+
+    class Media:
+        js = ("audiences/rule_builder.js",)
+        css = {"all": ("audiences/rule_builder.css",)}

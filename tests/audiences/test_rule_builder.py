@@ -106,3 +106,28 @@ def test_saving_the_builders_rules(editor, organization):
     garbled = editor.post(f"{AUDIENCES}add/", audience_form(organization, [], name="G",
                                                             rules_builder="{not json"))  # fmt: skip
     assert garbled.status_code == 200 and not Audience.objects.filter(name="G").exists()
+
+
+def test_earning_rules_get_the_sessions_fields_too(editor, organization):
+    url = f"{AUDIENCES}rule-fields/"
+    fields = {
+        f["value"]: f
+        for f in editor.get(
+            url, {"organization": str(organization.pk), "subject": "earning"}
+        ).json()["fields"]
+    }
+    assert fields["session.total"]["operators"] == [
+        "eq",
+        "neq",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "between",
+    ]
+    assert fields["session.categories"]["operators"] == ["in", "all", "not_in"]
+    assert "email" in fields  # and the profile's
+    plain = editor.get(url, {"organization": str(organization.pk)}).json()["fields"]
+    assert "session.total" not in {f["value"] for f in plain}
+    missing = editor.get(url, {"organization": str(organization.pk), "subject": "nope"})
+    assert missing.status_code == 404

@@ -98,3 +98,44 @@ def test_the_same_builder_makes_a_group_automatic(live_server, page, staff_user_
     page.wait_for_selector("#result_list")
     group = MembersGroup.objects.get(name="Leeds locals")
     assert group.automatic and group.members.count() == 2
+
+
+def test_an_earning_rules_conditions_are_built_the_same_way(
+    live_server, page, staff_user_factory, screenshot
+):
+    from campaigns import services as campaign_services
+
+    demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
+    program = loyalty_services.create_loyalty_program(organization=demo, data={"name": "Club"})
+    rule = campaign_services.create_earning_rule(
+        program=program,
+        data={"name": "Big carts", "trigger": "session_closed",
+              "effects": [{"type": "add_points", "points": 10}]},
+    )  # fmt: skip
+    staff_user_factory(demo, role=Role.EDITOR, username="manager")
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", "manager")
+    page.fill("#id_password", "correct horse battery")
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/loyalty/loyaltyprogram/{program.pk}/change/")
+    builder = page.locator("#earning_rules-group .rb-inline").first
+    condition = builder.locator(".rb-condition").first
+    condition.locator(".rb-field").select_option("session.total")
+    condition.locator(".rb-operator").select_option("gte")
+    condition.locator(".rb-value").fill("20")
+    condition.locator(".rb-value").dispatch_event("change")
+    builder.locator(".rb-add-condition").click()
+    second = builder.locator(".rb-condition").nth(1)
+    second.locator(".rb-field").select_option("session.categories")
+    second.locator(".rb-operator").select_option("all")
+    second.locator(".rb-chip-add").fill("coffee")
+    second.locator(".rb-chip-add").press("Enter")
+    page.wait_for_selector("text=Every customer, if the cart matches.")
+    screenshot(page, "earning-rule-builder")
+    page.click("input[name=_save]")
+    page.wait_for_selector(".messagelist")
+    rule.refresh_from_db()
+    assert [(c["field"], c["operator"], c["values"]) for c in rule.conditions] == [
+        ("session.total", "gte", [20]),
+        ("session.categories", "all", ["coffee"]),
+    ]

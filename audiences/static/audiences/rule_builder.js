@@ -41,7 +41,7 @@
   function arity(operator) {
     if (operator === "exists" || operator === "not_exists") { return 0; }
     if (operator === "between") { return 2; }
-    if (operator === "in" || operator === "not_in") { return "many"; }
+    if (operator === "in" || operator === "not_in" || operator === "all") { return "many"; }
     return 1;
   }
 
@@ -79,9 +79,13 @@
 
   function preview() {
     var box = root.querySelector(".rb-preview");
-    var current = rules();
+    // a session's or an event's conditions are checked at checkout: the count is of customers
+    // whose profile matches the rest
+    var all = rules();
+    var current = all.filter(function (r) { return !/^(session|event)\./.test(r.field); });
+    var partial = current.length < all.length;
     if (!organizationId()) { box.textContent = "Choose the organization first."; return; }
-    if (!current.length) { box.textContent = hidden.dataset.empty || "No rules."; return; }
+    if (!current.length) { box.textContent = partial ? "Every customer, if the cart matches." : (hidden.dataset.empty || "No rules."); return; }
     box.textContent = "Counting…";
     fetch(root.dataset.previewUrl, {
       method: "POST", credentials: "same-origin",
@@ -90,7 +94,8 @@
     }).then(function (r) { return r.json(); }).then(function (data) {
       box.textContent = "";
       if (data.error) { box.appendChild(el("p", {className: "rb-error", text: data.error})); return; }
-      box.appendChild(el("p", {className: "rb-count", text: data.count.toLocaleString() + " customers match now"}));
+      box.appendChild(el("p", {className: "rb-count", text: data.count.toLocaleString() + " customers match now" +
+        (partial ? " (by their profile; the cart is checked at checkout)" : "")}));
       var list = el("ul", {className: "rb-sample"});
       data.sample.forEach(function (p) {
         list.appendChild(el("li", {text: p.integration_id + (p.email ? " · " + p.email : "")}));
@@ -255,7 +260,9 @@
   function loadVocabulary() {
     var org = organizationId();
     if (!org) { vocab = {fields: [], operators: {}}; render(); preview(); return; }
-    fetch(root.dataset.fieldsUrl + "?organization=" + encodeURIComponent(org), {credentials: "same-origin"})
+    var url = root.dataset.fieldsUrl;
+    url += (url.indexOf("?") < 0 ? "?" : "&") + "organization=" + encodeURIComponent(org);
+    fetch(url, {credentials: "same-origin"})
       .then(function (r) { return r.json(); })
       .then(function (data) { vocab = data; render(); preview(); })
       .catch(function () { root.querySelector(".rb-preview").textContent = "The fields could not be loaded."; });
