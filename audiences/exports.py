@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from core.csv_export import CHUNK_ROWS, CsvExport
+from core.csv_export import CsvExport, queryset_export
 
 from .models import AudienceMembership
 
@@ -21,10 +21,6 @@ MEMBER_COLUMNS = {
 def audience_members(audiences: QuerySet, *, filename: str) -> CsvExport:
     """The members of `audiences` (already scoped to one organization), audience by audience,
     oldest first: in the (audience, added_at, id) index's order."""
-    rows = (
-        AudienceMembership.objects.filter(audience__in=audiences)
-        .order_by("audience_id", "added_at", "id")
-        .values_list(*MEMBER_COLUMNS.values())
-        .iterator(chunk_size=CHUNK_ROWS)
-    )
-    return CsvExport(filename, tuple(MEMBER_COLUMNS), rows)
+    members = AudienceMembership.objects.filter(audience__in=audiences)
+    ordered = members.order_by("audience_id", "added_at", "id")
+    return queryset_export(ordered, MEMBER_COLUMNS, filename=filename)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from core.csv_export import CHUNK_ROWS, CsvExport
+from core.csv_export import CsvExport, queryset_export
 
 TRANSACTION_COLUMNS = {
     "number": "number",
@@ -22,9 +22,5 @@ TRANSACTION_COLUMNS = {
 
 def transactions(queryset: QuerySet, *, filename: str) -> CsvExport:
     """Ledger transactions (already scoped and filtered), oldest first."""
-    rows = (
-        queryset.order_by("created_at", "id")
-        .values_list(*TRANSACTION_COLUMNS.values())
-        .iterator(chunk_size=CHUNK_ROWS)
-    )
-    return CsvExport(filename, tuple(TRANSACTION_COLUMNS), rows)
+    ordered = queryset.order_by("created_at", "id")
+    return queryset_export(ordered, TRANSACTION_COLUMNS, filename=filename)

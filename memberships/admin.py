@@ -106,11 +106,12 @@ class PasteIdentifiersForm(forms.Form):
         return values
 
 
-class MembersGroupForm(forms.ModelForm):
+class MembersGroupForm(rule_builder.BuilderFormMixin, forms.ModelForm):
     """A group, and its automatic conditions as the rule builder writes them (the API's
     `audience_conditions`): customers who match are its members, kept by its audience's
     refresh. No conditions: a manual group."""
 
+    builder_field = "conditions_builder"
     conditions_builder = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -119,30 +120,15 @@ class MembersGroupForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        widget = self.fields["conditions_builder"].widget
-        widget.attrs.update(
-            rule_builder.attrs(
-                title="Automatic members: the customers who match",
-                empty="No conditions: a manual group (add members by pasting, or by the API).",
-            )
-        )
-        self.initial_conditions = []
         group = self.instance
-        if not group._state.adding:
-            widget.attrs["data-organization"] = str(group.organization_id)
-            if group.audience_conditions:
-                self.initial_conditions = conditions.as_rules(group.audience_conditions)
-        self.fields["conditions_builder"].initial = rule_builder.initial(self.initial_conditions)
-
-    def clean_conditions_builder(self):
-        return rule_builder.parse(self.cleaned_data.get("conditions_builder"))
-
-    def clean(self):
-        cleaned = super().clean()
-        adding = self.instance._state.adding
-        organization = cleaned.get("organization") if adding else self.instance.organization
-        rule_builder.check(self, organization, cleaned.get("conditions_builder"))
-        return cleaned
+        self.initial_conditions = []
+        if not group._state.adding and group.audience_conditions:
+            self.initial_conditions = conditions.as_rules(group.audience_conditions)
+        self.setup_builder(
+            rules=self.initial_conditions,
+            title="Automatic members: the customers who match",
+            empty="No conditions: a manual group (add members by pasting, or by the API).",
+        )
 
     def changed_conditions(self) -> list | None:
         """The conditions to follow, when the builder sent others than the group's."""

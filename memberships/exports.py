@@ -4,7 +4,7 @@
 from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from core.csv_export import CHUNK_ROWS, CsvExport
+from core.csv_export import CsvExport, queryset_export
 from loyalty.models import PointsAccount, Tier
 
 from .models import MembersGroupMember
@@ -35,13 +35,9 @@ MEMBERSHIP_COLUMNS = {
 
 
 def group_members(groups: QuerySet, *, filename: str) -> CsvExport:
-    rows = (
-        MembersGroupMember.objects.filter(group__in=groups)
-        .order_by("group_id", "added_at", "id")
-        .values_list(*GROUP_MEMBER_COLUMNS.values())
-        .iterator(chunk_size=CHUNK_ROWS)
-    )
-    return CsvExport(filename, tuple(GROUP_MEMBER_COLUMNS), rows)
+    members = MembersGroupMember.objects.filter(group__in=groups)
+    ordered = members.order_by("group_id", "added_at", "id")
+    return queryset_export(ordered, GROUP_MEMBER_COLUMNS, filename=filename)
 
 
 def memberships(queryset: QuerySet, *, filename: str) -> CsvExport:
@@ -51,11 +47,8 @@ def memberships(queryset: QuerySet, *, filename: str) -> CsvExport:
         program_id=OuterRef("program_id"), profile_id=OuterRef("profile_id"), subledger_id=""
     ).values("active_points")[:1]
     tier = Tier.objects.filter(pk=OuterRef("export_tier_id")).values("name")[:1]
-    rows = (
-        queryset.annotate(export_tier_id=engine_tier())
-        .annotate(export_points=Coalesce(Subquery(ledger), F("points")), export_tier=Subquery(tier))
-        .order_by(*(queryset.query.order_by or ("created_at", "id")))  # the list's ordering
-        .values_list(*MEMBERSHIP_COLUMNS.values())
-        .iterator(chunk_size=CHUNK_ROWS)
+    annotated = queryset.annotate(export_tier_id=engine_tier()).annotate(
+        export_points=Coalesce(Subquery(ledger), F("points")), export_tier=Subquery(tier)
     )
-    return CsvExport(filename, tuple(MEMBERSHIP_COLUMNS), rows)
+    ordered = annotated.order_by(*(queryset.query.order_by or ("created_at", "id")))
+    return queryset_export(ordered, MEMBERSHIP_COLUMNS, filename=filename)

@@ -75,7 +75,7 @@ class RuleForm(forms.ModelForm):
         }
 
 
-class AudienceForm(forms.ModelForm):
+class AudienceForm(rule_builder.BuilderFormMixin, forms.ModelForm):
     """The audience, and its rules as the rule builder writes them (a JSON list of
     `{field, operator, values, condition_group}`, the API's format). Without JavaScript the
     builder is absent and the rules inline below is used instead."""
@@ -88,30 +88,17 @@ class AudienceForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        widget = self.fields["rules_builder"].widget
-        widget.attrs.update(
-            rule_builder.attrs(
-                title="Rules: who is in this audience",
-                empty="No rules: members come from imports and the API only.",
-                fallback="#rules-group",
-            )
-        )
+        rules = []
         if not self.instance._state.adding:
-            widget.attrs["data-organization"] = str(self.instance.organization_id)
-            rules = self.instance.rules.order_by("condition_group", "position")
-            self.fields["rules_builder"].initial = rule_builder.initial(
-                rules.values("field", "operator", "values", "condition_group")
+            rules = self.instance.rules.order_by("condition_group", "position").values(
+                "field", "operator", "values", "condition_group"
             )
-
-    def clean_rules_builder(self):
-        return rule_builder.parse(self.cleaned_data.get("rules_builder"))
-
-    def clean(self):
-        cleaned = super().clean()
-        adding = self.instance._state.adding
-        organization = cleaned.get("organization") if adding else self.instance.organization
-        rule_builder.check(self, organization, cleaned.get("rules_builder"))
-        return cleaned
+        self.setup_builder(
+            rules=rules,
+            title="Rules: who is in this audience",
+            empty="No rules: members come from imports and the API only.",
+            fallback="#rules-group",
+        )
 
 
 class AudienceRuleInline(TenantInlinePermissions, admin.TabularInline):

@@ -70,3 +70,31 @@ def initial(rules) -> str:
             for r in rules
         ]
     )  # fmt: skip
+
+
+class BuilderFormMixin:
+    """A ModelForm of a tenant row with one builder input (`builder_field`, a hidden CharField
+    the form declares): `setup_builder()` in `__init__`, and `clean()` reads and checks what
+    it posted against the row's organization (the form's, for a new row)."""
+
+    builder_field = "rules_builder"
+
+    def setup_builder(self, *, rules, **attr_options) -> None:
+        field = self.fields[self.builder_field]
+        field.widget.attrs.update(attrs(**attr_options))
+        if not self.instance._state.adding:
+            field.widget.attrs["data-organization"] = str(self.instance.organization_id)
+        field.initial = initial(rules)
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            rules = parse(cleaned.get(self.builder_field))
+        except ValidationError as exc:
+            self.add_error(None, exc)
+            return cleaned
+        cleaned[self.builder_field] = rules
+        adding = self.instance._state.adding
+        organization = cleaned.get("organization") if adding else self.instance.organization
+        check(self, organization, rules)
+        return cleaned

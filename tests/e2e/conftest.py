@@ -55,3 +55,17 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def log_in(page, live_server):
+    """log_in(username): sign in to the admin as a staff user the factories made (their
+    password is the factories' own)."""
+
+    def sign_in(username: str) -> None:
+        page.goto(f"{live_server.url}/admin/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", "correct horse battery")
+        page.click("input[type=submit]")
+
+    return sign_in

@@ -6,17 +6,16 @@ from tests.factories import CustomerProfileFactory, OrganizationFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_staff_logs_in_and_sees_only_their_customer_profiles(live_server, page, staff_user_factory):
+def test_staff_logs_in_and_sees_only_their_customer_profiles(
+    live_server, page, log_in, staff_user_factory
+):
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
     other = OrganizationFactory(name="Rival Tea", slug="rival")
     CustomerProfileFactory(organization=demo, integration_id="cust-ada", email="ada@example.com")
     CustomerProfileFactory(organization=other, integration_id="cust-rival")
     staff_user_factory(demo, role=Role.VIEWER, username="demo")
 
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "demo")
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
+    log_in("demo")
     page.wait_for_selector("#site-name")
     page.click("text=Customer profiles")
 

@@ -16,13 +16,6 @@ from tests.factories import CustomerProfileFactory, OrganizationFactory
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
-
-
 @pytest.fixture
 def coffee(staff_user_factory):
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
@@ -57,8 +50,8 @@ def demo_profiles(organization):
     )
 
 
-def test_the_dashboard_draws_its_charts(live_server, page, coffee, screenshot):
-    log_in(page, live_server, "manager")
+def test_the_dashboard_draws_its_charts(live_server, page, log_in, coffee, screenshot):
+    log_in("manager")
     page.wait_for_selector("#dashboard")
     bars = page.locator("#dashboard-tiers svg g.bar")
     assert bars.count() == 2
@@ -72,8 +65,8 @@ def test_the_dashboard_draws_its_charts(live_server, page, coffee, screenshot):
     screenshot(page, "dashboard")
 
 
-def test_the_ledger_downloads_as_csv(live_server, page, coffee, screenshot):
-    log_in(page, live_server, "manager")
+def test_the_ledger_downloads_as_csv(live_server, page, log_in, coffee, screenshot):
+    log_in("manager")
     page.goto(f"{live_server.url}/admin/loyalty/pointstransaction/")
     screenshot(page, "ledger-list")
     with page.expect_download() as download_info:

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_progress_bar_updates_while_the_import_runs(
-    live_server, page, staff_user_factory, settings, tmp_path
+    live_server, page, log_in, staff_user_factory, settings, tmp_path
 ):
     settings.MEDIA_ROOT = tmp_path
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
@@ -23,10 +23,7 @@ def test_progress_bar_updates_while_the_import_runs(
     imp.status, imp.total, imp.processed = "running", 10, 4
     imp.save()
 
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
+    log_in("editor")
     page.goto(f"{live_server.url}/admin/audiences/audienceimport/{imp.pk}/change/")
     # the text below is written by the page's script from the progress endpoint
     page.wait_for_function(

@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_manager_builds_a_two_block_rule_and_sees_the_count(
-    live_server, page, staff_user_factory, screenshot
+    live_server, page, log_in, staff_user_factory, screenshot
 ):
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
     program = loyalty_services.create_loyalty_program(organization=demo, data={"name": "Club"})
@@ -26,10 +26,7 @@ def test_manager_builds_a_two_block_rule_and_sees_the_count(
         ledger.earn_points(program=program, profile=profile, amount=points)
     staff_user_factory(demo, role=Role.EDITOR, username="manager")
 
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
+    log_in("manager")
     page.goto(f"{live_server.url}/admin/audiences/audience/add/")
     page.select_option("#id_organization", str(demo.pk))
     page.fill("#id_name", "Leeds regulars or big spenders")
@@ -73,18 +70,16 @@ def test_manager_builds_a_two_block_rule_and_sees_the_count(
     page.wait_for_selector("text=4 customers match now")
 
 
-def test_the_same_builder_makes_a_group_automatic(live_server, page, staff_user_factory,
-                                                  screenshot):  # fmt: skip
+def test_the_same_builder_makes_a_group_automatic(
+    live_server, page, log_in, staff_user_factory, screenshot
+):
     from memberships.models import MembersGroup
 
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
     for i, city in enumerate(["Leeds", "Leeds", "York"]):
         CustomerProfileFactory(organization=demo, integration_id=f"g{i}", attributes={"city": city})
     staff_user_factory(demo, role=Role.EDITOR, username="manager")
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
+    log_in("manager")
     page.goto(f"{live_server.url}/admin/memberships/membersgroup/add/")
     page.select_option("#id_organization", str(demo.pk))
     page.fill("#id_name", "Leeds locals")
@@ -101,7 +96,7 @@ def test_the_same_builder_makes_a_group_automatic(live_server, page, staff_user_
 
 
 def test_an_earning_rules_conditions_are_built_the_same_way(
-    live_server, page, staff_user_factory, screenshot
+    live_server, page, log_in, staff_user_factory, screenshot
 ):
     from campaigns import services as campaign_services
 
@@ -113,10 +108,7 @@ def test_an_earning_rules_conditions_are_built_the_same_way(
               "effects": [{"type": "add_points", "points": 10}]},
     )  # fmt: skip
     staff_user_factory(demo, role=Role.EDITOR, username="manager")
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "manager")
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
+    log_in("manager")
     page.goto(f"{live_server.url}/admin/loyalty/loyaltyprogram/{program.pk}/change/")
     builder = page.locator("#earning_rules-group .rb-inline").first
     condition = builder.locator(".rb-condition").first

@@ -19,16 +19,13 @@ def fill_tier(page, index, name, low, high):
 
 
 def test_editor_builds_and_activates_a_tier_ladder(
-    live_server, page, staff_user_factory, screenshot
+    live_server, page, log_in, staff_user_factory, screenshot
 ):
     demo = OrganizationFactory(name="Demo Coffee Co", slug="demo")
     program = services.create_loyalty_program(organization=demo, data={"name": "Coffee Club"})
     staff_user_factory(demo, role=Role.EDITOR, username="editor")
 
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", "editor")
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
+    log_in("editor")
     page.goto(f"{live_server.url}/admin/loyalty/tierstructure/add/")
     page.select_option("#id_program", str(program.pk))
     page.fill("#id_name", "Coffee tiers")
