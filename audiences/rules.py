@@ -8,6 +8,7 @@ Fields
   profile-based program (0 without an account);
 - `loyalty.tier.<program id>`: the name of the tier the profile holds in the program's active
   tier structure;
+- `audiences`: the ids of the audiences the profile is in (audiences/rule_fields.py);
 - fields registered by the apps above audiences (`register_rule_field`): memberships adds
   `membership.state.<program id>` and `member_groups` (memberships/rule_fields.py).
 Operators: eq, neq, in, not_in, gt, gte, lt, lte, between, contains, exists, not_exists. Rules

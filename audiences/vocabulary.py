@@ -115,7 +115,7 @@ def rule_fields(organization) -> list[dict]:
                 fields.append(_registered(registered, organization, program, group))
     for registered in REGISTERED_FIELDS.values():
         if not registered.takes_program:
-            fields.append(_registered(registered, organization, None, "Groups"))
+            fields.append(_registered(registered, organization, None, "Audiences and groups"))
     return fields
 
 

@@ -131,3 +131,30 @@ def test_earning_rules_get_the_sessions_fields_too(editor, organization):
     assert "session.total" not in {f["value"] for f in plain}
     missing = editor.get(url, {"organization": str(organization.pk), "subject": "nope"})
     assert missing.status_code == 404
+
+
+def test_a_rule_over_other_audiences(api, editor, organization, other_organization):
+    from audiences import services as audience_services
+
+    for name in ("ada", "bob", "cy"):
+        CustomerProfileFactory(organization=organization, integration_id=name)
+    vip = audience_services.create_audience(organization=organization, data={"name": "VIP"})
+    audience_services.add_members(audience=vip, integration_ids=["ada", "bob"])
+    theirs = audience_services.create_audience(organization=other_organization,
+                                               data={"name": "Theirs"})  # fmt: skip
+
+    def count(rules):
+        response = api.post("/api/v1/audiences/preview", {"rules": rules}, format="json")
+        assert response.status_code == 200, response.content
+        return response.json()["count"]
+
+    assert count([{"field": "audiences", "operator": "in", "values": [str(vip.pk)]}]) == 2
+    assert count([{"field": "audiences", "operator": "not_in", "values": [str(vip.pk)]}]) == 1
+    assert count([{"field": "audiences", "operator": "in", "values": [str(theirs.pk)]}]) == 0
+    fields = {
+        f["value"]: f
+        for f in editor.get(
+            f"{AUDIENCES}rule-fields/", {"organization": str(organization.pk)}
+        ).json()["fields"]
+    }
+    assert fields["audiences"]["choices"] == [[str(vip.pk), "VIP"]]
