@@ -3,20 +3,10 @@
 two others. An audience's membership is as its last refresh or import left it: a rule over
 another audience follows that one's refreshes, and one over itself keeps its members."""
 
-import uuid
-
 from django.db.models import Exists, OuterRef, Q
 
 from .models import Audience, AudienceMembership
-from .rules import RuleField
-
-
-def _check_ids(values: list) -> str | None:
-    try:
-        [uuid.UUID(str(v)) for v in values]
-    except ValueError:
-        return "values must be audience ids."
-    return None
+from .rules import RuleField, check_ids
 
 
 def _compile(*, operator: str, values: list, organization, program) -> Q:
@@ -40,7 +30,7 @@ def _choices(*, organization, program) -> list:
 AUDIENCES = RuleField(
     name="audiences",
     operators=frozenset({"in", "not_in", "exists", "not_exists"}),
-    check_values=_check_ids,
+    check_values=lambda values: check_ids(values, "audience"),
     compile=_compile,
     label="Audiences",
     choices=_choices,

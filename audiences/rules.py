@@ -116,6 +116,16 @@ class RuleField:
         return self.name.endswith(".")
 
 
+def check_ids(values: list, noun: str) -> str | None:
+    """A RuleField's `check_values` for fields whose values are ids (`member_groups`,
+    `audiences`)."""
+    try:
+        [uuid.UUID(str(v)) for v in values]
+    except ValueError:
+        return f"values must be {noun} ids."
+    return None
+
+
 REGISTERED_FIELDS: dict[str, RuleField] = {}
 
 

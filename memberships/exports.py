@@ -5,10 +5,10 @@ from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from core.csv_export import CsvExport, queryset_export
-from loyalty.models import PointsAccount, Tier
+from loyalty.models import Tier
 
 from .models import MembersGroupMember
-from .selectors import engine_tier
+from .selectors import engine_tier, ledger_points
 
 GROUP_MEMBER_COLUMNS = {
     "group": "group__name",
@@ -43,12 +43,9 @@ def group_members(groups: QuerySet, *, filename: str) -> CsvExport:
 def memberships(queryset: QuerySet, *, filename: str) -> CsvExport:
     """Memberships as the API shows them: points from the ledger (else the stored points) and
     the tier engine's tier, by name."""
-    ledger = PointsAccount.objects.filter(
-        program_id=OuterRef("program_id"), profile_id=OuterRef("profile_id"), subledger_id=""
-    ).values("active_points")[:1]
     tier = Tier.objects.filter(pk=OuterRef("export_tier_id")).values("name")[:1]
     annotated = queryset.annotate(export_tier_id=engine_tier()).annotate(
-        export_points=Coalesce(Subquery(ledger), F("points")), export_tier=Subquery(tier)
+        export_points=Coalesce(ledger_points(), F("points")), export_tier=Subquery(tier)
     )
     ordered = annotated.order_by(*(queryset.query.order_by or ("created_at", "id")))
     return queryset_export(ordered, MEMBERSHIP_COLUMNS, filename=filename)

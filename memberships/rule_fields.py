@@ -4,11 +4,9 @@
   the program (new, pending, enrolled, canceled, declined);
 - `member_groups`: the ids of the member groups the profile is in."""
 
-import uuid
-
 from django.db.models import Exists, OuterRef, Q
 
-from audiences.rules import RuleField
+from audiences.rules import RuleField, check_ids
 
 from .models import LoyaltyMembership, MembersGroup, MembersGroupMember
 
@@ -30,14 +28,6 @@ def _compile_state(*, operator: str, values: list, organization, program) -> Q:
     states = values if operator in ("in", "not_in") else values[:1]
     in_state = Q(Exists(held.filter(state__in=states)))
     return in_state if operator in ("eq", "in") else ~in_state
-
-
-def _check_group_ids(values: list) -> str | None:
-    try:
-        [uuid.UUID(str(v)) for v in values]
-    except ValueError:
-        return "values must be member group ids."
-    return None
 
 
 def _compile_groups(*, operator: str, values: list, organization, program) -> Q:
@@ -71,7 +61,7 @@ MEMBERSHIP_STATE = RuleField(
 MEMBER_GROUPS = RuleField(
     name="member_groups",
     operators=frozenset({"in", "not_in", "exists", "not_exists"}),
-    check_values=_check_group_ids,
+    check_values=lambda values: check_ids(values, "member group"),
     compile=_compile_groups,
     label="Member groups",
     choices=_group_choices,

@@ -75,6 +75,17 @@ def _engine_assignments():
     )
 
 
+def ledger_points():
+    """An expression over LoyaltyMembership rows: the active points of the customer's main
+    ledger in the membership's program (None without an account; the stored points stand in
+    then)."""
+    return Subquery(
+        PointsAccount.objects.filter(
+            program_id=OuterRef("program_id"), profile_id=OuterRef("profile_id"), subledger_id=""
+        ).values("active_points")[:1]
+    )
+
+
 def engine_tier():
     """An expression over LoyaltyMembership rows: the tier the tier engine gives the
     membership's customer in its program (None without an active structure)."""

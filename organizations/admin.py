@@ -127,14 +127,18 @@ class ApiKeyAdmin(TenantAdmin):
 
     @admin.display(description="acts for")
     def acts_for(self, obj: ApiKey) -> str:
-        if not obj.is_portfolio:
-            return obj.organization.name
-        return ", ".join(org.name for org in key_organizations(obj))
+        # the portfolio is prefetched for the list (get_queryset): no query per row
+        others = sorted(org.name for org in obj.portfolio.all() if org.pk != obj.organization_id)
+        return ", ".join([obj.organization.name, *others])
 
     def get_queryset(self, request):
         """A portfolio key shows to the owners of every organization it acts for (who may
         revoke it), not only to its own organization's."""
-        queryset = admin.ModelAdmin.get_queryset(self, request).select_related("organization")
+        queryset = (
+            admin.ModelAdmin.get_queryset(self, request)
+            .select_related("organization")
+            .prefetch_related("portfolio")
+        )
         if request.user.is_superuser:
             return queryset
         roles = list(user_roles(request.user))

@@ -1,7 +1,6 @@
 """Loyalty memberships (batch API) and member groups."""
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils.text import slugify
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -23,7 +22,7 @@ from loyalty.models import PointsAccount
 from memberships import exports, selectors, services
 from memberships.filters import LoyaltyMembershipFilter
 from memberships.models import LoyaltyMembership, MembersGroup
-from memberships.selectors import engine_tier, engine_tiers
+from memberships.selectors import engine_tier, engine_tiers, ledger_points
 from organizations.api.viewsets import TenantViewSet
 
 from . import serializers as s
@@ -111,16 +110,7 @@ class LoyaltyMembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     }
 
     def scope_queryset(self, queryset):
-        return queryset.annotate(
-            engine_tier=engine_tier(),
-            ledger_points=Subquery(
-                PointsAccount.objects.filter(
-                    program_id=OuterRef("program_id"),
-                    profile_id=OuterRef("profile_id"),
-                    subledger_id="",
-                ).values("active_points")[:1]
-            ),
-        )
+        return queryset.annotate(engine_tier=engine_tier(), ledger_points=ledger_points())
 
     def _batch_items(self, request, serializer) -> list:
         """The request's `memberships`: 413 past the limit, else validated (fast path)."""

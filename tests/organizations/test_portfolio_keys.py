@@ -225,3 +225,32 @@ def test_talon_one_dialect_takes_the_same_header(chains, portfolio_key, client):
     )
     assert done.status_code == 200, done.content
     assert CustomerProfile.objects.get(integration_id="ada").organization == b
+
+
+def test_the_schema_documents_the_header_and_the_key_list_costs_the_same(
+    client, chains, staff_user_factory
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    path = next(p for p in schema["paths"] if p.rstrip("/") == "/api/v1/customer-profiles")
+    parameters = schema["paths"][path]["get"]["parameters"]
+    assert {"name": "X-Organization", "in": "header"}.items() <= next(
+        p for p in parameters if p["name"] == "X-Organization"
+    ).items()
+
+    a, b, c = chains
+    owner = staff_user_factory(a, role=Role.OWNER)
+    client.force_login(owner)
+
+    def listed():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/organizations/apikey/").status_code == 200
+        return len(queries)
+
+    ApiKeyFactory(organization=a, portfolio=[b])
+    one = listed()
+    for _ in range(4):
+        ApiKeyFactory(organization=a, portfolio=[b, c])
+    assert listed() == one  # the portfolio column costs no query per key
